@@ -1,0 +1,36 @@
+"""Where the files that ship with kg live (ontology, shapes, named queries, models).
+
+In a source checkout the ontology sits at the top of the repository; in an
+installed wheel it is copied into ``kg/_ontology``. Callers ask here instead of
+assembling paths themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def ontology_dir() -> Path:
+    """The folder holding ``kg.ttl``, ``shapes.ttl`` and ``queries/``."""
+    for candidate in (PACKAGE_DIR / "_ontology", PACKAGE_DIR.parent / "ontology"):
+        if (candidate / "kg.ttl").is_file():
+            return candidate
+    raise FileNotFoundError("kg's ontology folder is missing; reinstall the package")
+
+
+def ontology_file() -> Path:
+    return ontology_dir() / "kg.ttl"
+
+
+def shapes_file() -> Path:
+    return ontology_dir() / "shapes.ttl"
+
+
+def queries_dir() -> Path:
+    return ontology_dir() / "queries"
+
+
+def models_dir() -> Path:
+    return PACKAGE_DIR / "models"

@@ -1,0 +1,269 @@
+"""The spaCy pipeline components of kg, each a registered factory.
+
+The pipeline runs on ``spacy.blank("zh")`` with the jieba segmenter, over the
+Simplified text of a document. Components share their results through ``Doc``
+extensions (``doc._.kg_*``), registered once by :func:`ensure_extensions`
+rather than at import time, and each reads only what an earlier one assigned:
+
+``kg_sentences`` → ``kg_entity_rules`` → ``kg_statistical_ner`` (optional) →
+``kg_entity_linker`` → ``kg_relations``.
+
+Per-document context that is not in the text (the article title, the
+original-script text for Traditional labels) travels in ``doc.user_data``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract import mentions as mn
+from kg.extract import relations as rel
+from kg.extract.resolve import resolve_entities
+from kg.gazetteer import Gazetteer, get_gazetteer
+from kg.model import Relation, Span
+
+EXTENSIONS = ("kg_sentences", "kg_candidates", "kg_mentions", "kg_nested", "kg_entities",
+              "kg_keys", "kg_relations", "kg_home")
+
+
+def ensure_extensions() -> None:
+    """Register the ``doc._.kg_*`` attributes once per process."""
+    for name in EXTENSIONS:
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
+
+
+# ---------------------------------------------------------------------------
+# Sentences
+# ---------------------------------------------------------------------------
+
+_SENT_END = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』)）]*|\n+|$)")
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences end at 。！？; or a line break; closing quotes stay with them."""
+    out: list[Span] = []
+    for m in _SENT_END.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append(Span(s, e, text[s:e]))
+    return out
+
+
+@Language.factory("kg_sentences", assigns=["token.is_sent_start", "doc._.kg_sentences"])
+def make_sentences(nlp: Language, name: str) -> SentenceSplitter:
+    return SentenceSplitter()
+
+
+class SentenceSplitter:
+    """Marks sentence starts on tokens and keeps character spans of sentences."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        sentences = split_sentences(doc.text)
+        starts = {s.start for s in sentences}
+        for token in doc:
+            token.is_sent_start = token.idx in starts or token.i == 0
+        doc._.kg_sentences = sentences
+        return doc
+
+
+# ---------------------------------------------------------------------------
+# Rule-based mentions
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> Gazetteer:
+    return get_gazetteer()
+
+
+def token_bounds(doc: Doc) -> list[tuple[int, int]]:
+    return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+
+
+@Language.factory(
+    "kg_entity_rules",
+    requires=["doc._.kg_sentences"],
+    assigns=["doc._.kg_candidates"],
+)
+def make_entity_rules(nlp: Language, name: str) -> EntityRules:
+    return EntityRules()
+
+
+class EntityRules:
+    """Proposes mentions from suffixes, quotes, lists, bylines and the gazetteer."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        gaz = _gazetteer()
+        ends = mn.token_starts(token_bounds(doc))
+        places = mn.find_gazetteer_places(text, gaz)
+        found: list[mn.Mention] = list(places)
+        found += mn.find_regions(text, ends)
+        orgs = mn.find_organisations(text, ends)
+        found += orgs
+        for org in orgs:
+            host = mn.unwrap_party_branch(org)
+            if host is not None:
+                found.append(host)
+        found += mn.find_quoted_names(text, ends)
+        found += mn.find_enumerations(text, ends)
+        found += mn.find_people(text, ends)
+        found += mn.find_publications(text)
+        found += mn.find_unlisted_places(text, ends, places)
+        found += mn.find_short_place_forms(text, gaz, places)
+        doc._.kg_candidates = found
+        return doc
+
+
+# ---------------------------------------------------------------------------
+# Linking and context resolution
+# ---------------------------------------------------------------------------
+
+
+@Language.factory(
+    "kg_entity_linker",
+    requires=["doc._.kg_candidates"],
+    assigns=["doc._.kg_mentions", "doc._.kg_nested", "doc._.kg_entities", "doc._.kg_keys"],
+)
+def make_entity_linker(nlp: Language, name: str) -> EntityLinker:
+    return EntityLinker()
+
+
+class EntityLinker:
+    """Chooses among overlapping mentions, links places, resolves context."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        candidates: list[mn.Mention] = list(doc._.kg_candidates or [])
+        # known quoted names recur without their head word: pick those up too
+        known = {m.text: m.cls for m in candidates if m.rule == "quoted.head_after"}
+        candidates += mn.find_repeated_quotes(doc.text, known)
+        kept, nested = mn.resolve_overlaps(_dedupe(candidates))
+        nested = [m for m in nested if _keep_nested(m)]
+        meta = doc.user_data.get("kg", {})
+        res = resolve_entities(
+            doc.text,
+            meta.get("original", doc.text),
+            kept + nested,
+            _gazetteer(),
+            title=meta.get("title"),
+            traditional=meta.get("script") == "Hant",
+        )
+        doc._.kg_mentions = [m for m in kept if id(m) in res.keys]
+        doc._.kg_nested = [m for m in nested if id(m) in res.keys]
+        doc._.kg_entities = res.entities
+        doc._.kg_keys = res.keys
+        doc._.kg_home = res.home
+        return doc
+
+
+def _dedupe(mentions: list[mn.Mention]) -> list[mn.Mention]:
+    seen: dict[tuple[int, int], mn.Mention] = {}
+    for m in mentions:
+        k = (m.start, m.end)
+        if k not in seen or mn._RULE_PRIORITY.get(m.rule, 0) > mn._RULE_PRIORITY.get(seen[k].rule, 0):
+            seen[k] = m
+    return list(seen.values())
+
+
+def _keep_nested(m: mn.Mention) -> bool:
+    """Nested places and host bodies give containment; other nested spans are noise."""
+    if m.parent is None:
+        return False
+    if m.rule.startswith("place.") or m.rule in ("org.nested", "org.party_branch_host"):
+        return m.start == m.parent.start or m.parent.text.startswith(("中共", "中国共产党")) or (
+            m.rule.startswith("place.")
+        )
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Relations
+# ---------------------------------------------------------------------------
+
+
+@Language.factory(
+    "kg_relations",
+    requires=["doc._.kg_mentions", "doc._.kg_entities", "doc._.kg_sentences"],
+    assigns=["doc._.kg_relations"],
+)
+def make_relations(nlp: Language, name: str) -> RelationRules:
+    return RelationRules()
+
+
+class RelationRules:
+    """Applies the trigger patterns sentence by sentence, then adds gazetteer facts."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        sentences: list[Span] = doc._.kg_sentences
+        entities = doc._.kg_entities
+        keys = doc._.kg_keys
+        top = doc._.kg_mentions
+        nested = doc._.kg_nested
+        gaz = _gazetteer()
+        sentence_of = _sentence_index(sentences, len(text))
+        out: list[Relation] = []
+        out += rel.containment(nested, keys, entities, sentence_of, text, sentences)
+        history: list[tuple[mn.Mention, str]] = []
+        places_all = [m for m in top + nested if m.rule.startswith("place.")]
+        for idx, sent in enumerate(sentences):
+            in_sent = [m for m in top if sent.start <= m.start and m.end <= sent.end]
+            view = rel.SentenceView(idx, sent, in_sent, keys, entities, text)
+            sent_places = [m for m in places_all if sent.start <= m.start and m.end <= sent.end]
+            out += rel.adjacency(view, sent_places, gaz)
+            out += rel.cooperation(view)
+            out += rel.group_words(view, history + [(m, keys[id(m)]) for m in in_sent])
+            out += rel.membership(view)
+            out += rel.brands(view)
+            out += rel.leadership(view)
+            out += rel.settling(view)
+            out += rel.landing(view)
+            out += rel.venues(view)
+            history += [(m, keys[id(m)]) for m in in_sent]
+        out = _dedupe_relations([r for r in out if r is not None])
+        stated = {(r.subject, r.object) for r in out if r.predicate == "locatedIn"}
+        first_mention = {k: e.mentions[0][0] for k, e in entities.items() if e.mentions}
+        for child, parent in rel.gazetteer_links(entities, gaz):
+            if (child, parent) in stated:
+                continue
+            span = first_mention[child]
+            idx = sentence_of.get(span.start, 0)
+            out.append(Relation(child, "locatedIn", parent, idx, Span(span.start, span.end, text[span.start:span.end]),
+                                "relation.gazetteer", None, 0.99, "gazetteer"))
+        doc._.kg_relations = out
+        return doc
+
+
+def _sentence_index(sentences: list[Span], length: int) -> dict[int, int]:
+    """Map every character offset to the index of the sentence containing it."""
+    index: dict[int, int] = {}
+    for i, s in enumerate(sentences):
+        for pos in range(s.start, s.end):
+            index[pos] = i
+    return index
+
+
+def _dedupe_relations(relations: list[Relation]) -> list[Relation]:
+    """One relation per (subject, predicate, object); the most confident wins."""
+    best: dict[tuple[str, str, str], Relation] = {}
+    for r in relations:
+        s, o = r.subject, r.object
+        if r.predicate in ("cooperatesWith", "partnerOf") and o < s:
+            s, o = o, s
+            r = Relation(s, r.predicate, o, r.sentence_index, r.evidence, r.rule, r.trigger,
+                         r.confidence, r.source)
+        k = (s, r.predicate, o)
+        if k not in best or r.confidence > best[k].confidence:
+            best[k] = r
+    # a partnership is also a cooperation: keep only the more specific one
+    partners = {(r.subject, r.object) for r in best.values() if r.predicate == "partnerOf"}
+    return [r for k, r in best.items() if not (k[1] == "cooperatesWith" and (k[0], k[2]) in partners)]

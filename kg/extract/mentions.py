@@ -1,0 +1,639 @@
+"""Rule-based entity mentions: places, organisations, quoted names, lists, people.
+
+Every function here is pure: it takes the Simplified text (and the token
+boundaries from the segmenter) and returns ``Mention`` objects with character
+offsets. The spaCy components in ``kg/extract/components.py`` call them and
+store the results on the ``Doc``.
+
+The rules follow how the genre writes names, not any particular article:
+administrative names come from the gazetteer or end in 镇/街道/村; bodies end
+in 党委/局/中心/公司/联盟 …, and their left edge is where a function word, a
+verb or punctuation stops the name; brands and platforms are quoted and
+followed by a head word such as 品牌 or 平台; enumerations end in 等…项目.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kg.extract import lexicon as lx
+from kg.gazetteer import Gazetteer
+
+HAN = r"\u3400-\u9fff"
+_HAN_RE = re.compile(f"[{HAN}]")
+_DIGITS_RE = re.compile(r"^[0-9０-９一二三四五六七八九十百千万零〇]+[年月日号楼层届次期]?$")
+_FLOOR_RE = re.compile(r"[0-9一二三四五六七八九十]+(楼|层)$")
+
+#: Verbs that jieba tags ``v`` but that commonly sit inside a body's name.
+NAME_FORMING_VERBS = frozenset({
+    "综合", "服务", "发展", "管理", "建设", "投资", "教育", "研究", "监督", "促进", "交流",
+    "合作", "创新", "经营", "开发", "治理", "保障", "协调", "执法", "规划", "改革", "监察",
+    "运输", "生产", "培训", "孵化", "振兴", "集群", "点亮", "创业", "就业", "救助", "组织",
+})
+
+
+#: Single characters that end a name when they are not part of a dictionary word.
+STRONG_STOP_CHARS = frozenset("与在由和及对向把被从到给让等的了是为以将有也还已并又即均都就共各该其此这")
+
+#: Words before 局 that make it an ordinary word, not a bureau.
+NOT_BUREAU = frozenset({"格局", "布局", "大局", "全局", "结局", "当局", "开局", "出局", "变局",
+                        "时局", "新局", "破局", "棋局", "饭局", "骗局", "定局", "残局"})
+
+#: Generic words: a body whose name is only made of these names nothing in particular.
+GENERIC_NAME_WORDS = ("党建", "工作", "组织", "发展", "服务", "建设", "管理", "综合", "区域",
+                      "基层", "社会", "党员", "群众", "相关", "重点", "各类", "有关", "专业",
+                      "党群", "创新", "示范", "新")
+
+
+@dataclass
+class Mention:
+    """A span of the text that names (or points to) an entity."""
+
+    start: int
+    end: int
+    text: str
+    cls: str
+    rule: str
+    #: True when a rule is certain of both the span and the class.
+    certain: bool = True
+    #: Canonical Simplified name when it differs from ``text`` (区司法局 → 金山区司法局).
+    canonical: str | None = None
+    #: Gazetteer candidates' codes for places (filled by linking).
+    code: str | None = None
+    #: For mentions found inside another (an org name starting with a place).
+    parent: Mention | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.canonical or self.text
+
+    def overlaps(self, other: Mention) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+# ---------------------------------------------------------------------------
+# Token helpers
+# ---------------------------------------------------------------------------
+
+
+def token_starts(tokens: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Map a token's end offset to its start, for walking leftwards."""
+    return {end: start for start, end in tokens}
+
+
+def is_han(text: str) -> bool:
+    return bool(text) and all(_HAN_RE.match(ch) or ch.isalnum() for ch in text)
+
+
+def _word_tag(word: str) -> str | None:
+    from jieba import posseg
+
+    return posseg.dt.word_tag_tab.get(word)
+
+
+def _is_stop_token(word: str) -> bool:
+    if word in lx.LEFT_STOP_WORDS:
+        return True
+    if _DIGITS_RE.match(word):
+        return True
+    if any(ch in lx.NAME_BREAK_CHARS for ch in word):
+        return True
+    if len(word) == 1:
+        return word in STRONG_STOP_CHARS
+    tag = _word_tag(word)
+    if tag is not None and tag in {"v", "p", "c", "u", "uj", "ul", "d", "r", "m", "t", "f"}:
+        return word not in NAME_FORMING_VERBS
+    return False
+
+
+def extend_left(
+    text: str,
+    start: int,
+    ends_to_starts: dict[int, int],
+    *,
+    max_len: int = 22,
+    cross_quotes: bool = True,
+) -> int:
+    """Walk left from ``start`` over name-like tokens and return the new start.
+
+    Stops at punctuation, function words, verbs and numbers. A closed pair of
+    quotes directly before the current start is crossed when ``cross_quotes``
+    is set, so ``龙门镇“三区联创”片区联合党委`` stays one name.
+    """
+    pos = start
+    limit = max(0, start - max_len)
+    while pos > limit:
+        ch = text[pos - 1]
+        if cross_quotes and ch in "”」』":
+            opener = {"”": "“", "」": "「", "』": "『"}[ch]
+            open_at = text.rfind(opener, limit, pos - 1)
+            if open_at < 0 or pos - open_at > 12 or "\n" in text[open_at:pos]:
+                break
+            if text[open_at + 1 : pos - 1] in lx.QUOTED_STOPLIST:
+                break
+            # only a quote inside a name is crossed: a name character must precede it
+            before = text[open_at - 1 : open_at]
+            if not before or not _HAN_RE.match(before) or before in STRONG_STOP_CHARS:
+                break
+            pos = open_at
+            continue
+        if ch == "·" and pos - 2 >= 0 and _HAN_RE.match(text[pos - 2]):
+            pos -= 1
+            continue
+        if ch in lx.NAME_BREAK_CHARS or ch.isspace():
+            break
+        tok_start = ends_to_starts.get(pos)
+        if tok_start is None:
+            # ``pos`` falls inside a token: take the part of it left of ``pos``
+            tok_start = pos - 1
+            while tok_start > 0 and ends_to_starts.get(tok_start) is None and (
+                text[tok_start - 1] not in lx.NAME_BREAK_CHARS
+            ):
+                tok_start -= 1
+                if pos - tok_start >= 4:
+                    break
+        word = text[tok_start:pos]
+        if _word_tag(word) is None and word[-1] in STRONG_STOP_CHARS:
+            break
+        if _is_stop_token(word):
+            # a stop word glued to a name char (e.g. 在枫) still ends the name
+            break
+        if tok_start < limit:
+            break
+        pos = tok_start
+    return pos
+
+
+# ---------------------------------------------------------------------------
+# Places
+# ---------------------------------------------------------------------------
+
+
+def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
+    """Every full division name in the text, longest match first."""
+    names = gaz.known_names()
+    max_len = 12
+    found: list[Mention] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        hit = None
+        for length in range(min(max_len, n - i), 1, -1):
+            piece = text[i : i + length]
+            if piece in names:
+                hit = piece
+                break
+        if hit:
+            divs = gaz.candidates(hit)
+            cls = gaz.entity_class(divs[0]) if divs else "Township"
+            found.append(Mention(i, i + len(hit), hit, cls, "place.gazetteer"))
+            i += len(hit)
+        else:
+            i += 1
+    return found
+
+
+def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) -> list[Mention]:
+    """Short forms of provinces, cities and counties (浙江, 平湖, 昆山).
+
+    They are kept only where they cannot be part of a longer word already
+    recognised; whether the context supports them is decided at linking time.
+    """
+    short = gaz.known_names(allow_short=True) - gaz.known_names()
+    found: list[Mention] = []
+    occupied = _occupied(taken)
+    i = 0
+    n = len(text)
+    while i < n:
+        hit = None
+        for length in (4, 3, 2):
+            piece = text[i : i + length]
+            if len(piece) == length and piece in short and not (set(range(i, i + length)) & occupied):
+                hit = piece
+                break
+        if hit:
+            divs = [d for d in gaz.candidates(hit, allow_short=True) if d.level <= 3]
+            if divs:
+                cls = gaz.entity_class(divs[0])
+                found.append(Mention(i, i + len(hit), hit, cls, "place.short_form", certain=False))
+                i += len(hit)
+                continue
+        i += 1
+    return found
+
+
+_UNLISTED_PLACE_RE = re.compile(f"([{HAN}]{{2,4}}?)(街道|社区|村|镇|乡)")
+
+
+def find_unlisted_places(
+    text: str, ends_to_starts: dict[int, int], taken: Sequence[Mention]
+) -> list[Mention]:
+    """Villages, communities and towns the gazetteer does not list (电站村)."""
+    occupied = _occupied(taken)
+    found: list[Mention] = []
+    for m in _UNLISTED_PLACE_RE.finditer(text):
+        suffix = m.group(2)
+        end = m.end()
+        suf_start = end - len(suffix)
+        if suf_start in occupied or (end - 1) in occupied:
+            continue
+        # the character after a town suffix must not continue a word (镇政府 is fine)
+        start = extend_left(text, suf_start, ends_to_starts, max_len=4, cross_quotes=False)
+        stem = text[start:suf_start]
+        if len(stem) < 2 or stem in lx.NOT_PLACE_STEMS or stem[-1] in lx.NOT_PLACE_STEMS:
+            continue
+        if any(p in occupied for p in range(start, end)):
+            # stem glued to a known place: 城厢镇电站村 → keep only the village part
+            while start < suf_start and start in occupied:
+                start += 1
+            stem = text[start:suf_start]
+            if len(stem) < 2 or stem in lx.NOT_PLACE_STEMS:
+                continue
+        if suffix == "乡" and text[end : end + 1] in "村镇":
+            continue
+        if any(ch in "两二三四五六七八九十百千0123456789地" for ch in stem):
+            continue
+        cls = {"村": "Village", "社区": "Village", "镇": "Township", "乡": "Township",
+               "街道": "Subdistrict"}[suffix]
+        found.append(Mention(start, end, text[start:end], cls, "place.suffix", certain=False))
+    return found
+
+
+def find_regions(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
+    """Named regions (长三角) and planning zones ending in 示范区, 合作区 …"""
+    found: list[Mention] = []
+    for name in lx.REGION_NAMES:
+        for m in re.finditer(re.escape(name), text):
+            found.append(Mention(m.start(), m.end(), name, "Region", "region.lexicon"))
+    for suffix in lx.REGION_SUFFIXES:
+        for m in re.finditer(re.escape(suffix), text):
+            start = extend_left(text, m.start(), ends_to_starts)
+            if m.end() - start > len(suffix) + 1:
+                found.append(
+                    Mention(start, m.end(), text[start : m.end()], "Region", "region.suffix")
+                )
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Organisations
+# ---------------------------------------------------------------------------
+
+_SUFFIXES_BY_LENGTH = sorted(lx.ORG_SUFFIXES, key=len, reverse=True)
+_SUFFIX_RE = re.compile("|".join(re.escape(s) for s in _SUFFIXES_BY_LENGTH))
+
+
+def org_suffix_class(name: str) -> tuple[str, str] | None:
+    """The class implied by the longest organisation suffix ``name`` ends with."""
+    for suffix in _SUFFIXES_BY_LENGTH:
+        if name.endswith(suffix):
+            return suffix, lx.ORG_SUFFIXES[suffix]
+    return None
+
+
+def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
+    """Bodies named by a suffix, with the left edge found by ``extend_left``.
+
+    A name may chain several suffixes (…服务中心党支部); the longest chain is the
+    mention, and a shorter body at the same start is kept as a nested mention
+    so that ``X党支部 locatedIn X`` can be stated.
+    """
+    ends: list[tuple[int, int, str]] = []  # (suffix start, end, suffix)
+    for m in _SUFFIX_RE.finditer(text):
+        ends.append((m.start(), m.end(), m.group()))
+    found: list[Mention] = []
+    for suf_start, end, suffix in ends:
+        # a suffix directly followed by more name characters is not the end
+        # (中心 in 中心城区); the later suffix will produce the mention
+        nxt = text[end : end + 1]
+        if nxt and _HAN_RE.match(nxt) and _continues_name(text, end):
+            continue
+        if suffix == "局" and text[suf_start - 1 : end] in NOT_BUREAU:
+            continue
+        start = extend_left(text, suf_start, ends_to_starts)
+        name = text[start:end]
+        if name.startswith(("中共", "中国共产党")) is False and len(name) == len(suffix):
+            if suffix not in lx.BARE_ORG_WORDS and suffix not in {"党群服务中心"}:
+                continue
+        if _is_generic(name[: len(name) - len(suffix)]) and suffix not in lx.BARE_ORG_WORDS:
+            continue
+        cls = lx.ORG_SUFFIXES[suffix]
+        if text[start - 1 : start] == "“" and text[end : end + 1] == "”":
+            cls = "Project"  # a quoted title such as “X合作社” names an activity
+        if cls == "GovernmentBody" and name.startswith(("中共", "中国共产党")):
+            cls = "PartyOrganization"
+        if suffix == "委员会" and any(k in name for k in ("党", "中共", "支部")):
+            cls = "PartyOrganization"
+        found.append(Mention(start, end, name, cls, "org.suffix"))
+    return _nest_same_start(found)
+
+
+def _is_generic(stem: str) -> bool:
+    """Whether a name stem is only generic words (党建工作, 组织)."""
+    rest = stem
+    changed = True
+    while rest and changed:
+        changed = False
+        for w in GENERIC_NAME_WORDS:
+            if rest.startswith(w):
+                rest = rest[len(w) :]
+                changed = True
+    return bool(stem) and not rest
+
+
+def _continues_name(text: str, end: int) -> bool:
+    """Whether an org suffix ending at ``end`` is followed by another suffix soon."""
+    window = text[end : end + 8]
+    m = _SUFFIX_RE.search(window)
+    if not m:
+        return False
+    between = window[: m.start()]
+    return all(_HAN_RE.match(ch) for ch in between) and not any(
+        w in between for w in ("在", "与", "和", "的", "为", "等", "及", "是")
+    ) and len(between) <= 5
+
+
+def _nest_same_start(mentions: list[Mention]) -> list[Mention]:
+    """Keep the longest mention per start; shorter ones become nested children."""
+    by_start: dict[int, list[Mention]] = {}
+    for m in mentions:
+        by_start.setdefault(m.start, []).append(m)
+    out: list[Mention] = []
+    for group in by_start.values():
+        group.sort(key=lambda m: m.end - m.start, reverse=True)
+        outer = group[0]
+        out.append(outer)
+        for inner in group[1:]:
+            inner.parent = outer
+            inner.rule = "org.nested"
+            inner.certain = False
+            out.append(inner)
+    return out
+
+
+_PARTY_WRAP_RE = re.compile(r"^(中共|中国共产党)(.+?)(支部委员会|总支部委员会|委员会|党支部|党委)$")
+
+
+def unwrap_party_branch(m: Mention) -> Mention | None:
+    """The body inside a party organisation's name (中共X公司委员会 → X公司)."""
+    inner_text: str | None = None
+    offset = 0
+    pm = _PARTY_WRAP_RE.match(m.text)
+    if pm:
+        inner_text = pm.group(2)
+        offset = len(pm.group(1))
+    else:
+        for suffix in ("党支部", "党委", "党总支"):
+            if m.text.endswith(suffix) and len(m.text) > len(suffix) + 2:
+                inner_text = m.text[: -len(suffix)]
+                break
+    if not inner_text:
+        return None
+    hit = org_suffix_class(inner_text)
+    if not hit or len(inner_text) <= len(hit[0]):
+        return None
+    # strip a trailing ordinal branch label (第十) from the inner name
+    ordinal = re.search(r"第[一二三四五六七八九十0-9]+$", inner_text)
+    if ordinal:
+        inner_text = inner_text[: ordinal.start()]
+        hit = org_suffix_class(inner_text)
+        if not hit:
+            return None
+    start = m.start + offset
+    return Mention(start, start + len(inner_text), inner_text, hit[1], "org.party_branch_host",
+                   certain=False, parent=m)
+
+
+# ---------------------------------------------------------------------------
+# Quoted names
+# ---------------------------------------------------------------------------
+
+_QUOTED_RE = re.compile(r"“([^“”\n]{1,16})”|「([^「」\n]{1,16})」|『([^『』\n]{1,16})』")
+_HEADS_BY_LENGTH = sorted(lx.QUOTED_HEADS, key=len, reverse=True)
+
+
+def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
+    """``“X”`` followed by a head word: brands, platforms, actions, alliances."""
+    found: list[Mention] = []
+    for m in _QUOTED_RE.finditer(text):
+        inner = next(g for g in m.groups() if g is not None)
+        if inner in lx.QUOTED_STOPLIST or not _HAN_RE.search(inner):
+            continue
+        after = text[m.end() : m.end() + 12]
+        head = None
+        middle = ""
+        for k in range(0, 9):
+            for h in _HEADS_BY_LENGTH:
+                if after[k:].startswith(h):
+                    head, middle = h, after[:k]
+                    break
+            if head and not lx.QUOTED_HEADS[head][1]:
+                break
+            if k < len(after) and (
+                after[k] in lx.NAME_BREAK_CHARS or not _HAN_RE.match(after[k])
+                or after[k] in STRONG_STOP_CHARS
+            ):
+                break
+        if head is None:
+            continue
+        cls, head_in_name = lx.QUOTED_HEADS[head]
+        if not head_in_name and middle:
+            continue
+        if head_in_name:
+            start = extend_left(text, m.start(), ends_to_starts, max_len=6, cross_quotes=False)
+            end = m.end() + len(middle) + len(head)
+            name = text[start:end]
+            found.append(Mention(start, end, name, cls, "quoted.head_in_name"))
+        else:
+            found.append(Mention(m.start() + 1, m.end() - 1, inner, cls, "quoted.head_after"))
+    # ``以“X”为平台`` makes X a platform
+    for m in re.finditer(r"以“([^“”\n]{2,12})”(为|作为)(平台|载体)", text):
+        found.append(Mention(m.start(1), m.end(1), m.group(1), "Project", "quoted.platform"))
+    # ``在“X”举行`` makes X a venue
+    for m in re.finditer(r"在“([^“”\n]{2,12})”(举行|举办|召开|开展)", text):
+        found.append(Mention(m.start(1), m.end(1), m.group(1), "Venue", "quoted.venue"))
+    return found
+
+
+def find_repeated_quotes(text: str, known: dict[str, str]) -> list[Mention]:
+    """Other quoted occurrences of a name already recognised elsewhere."""
+    found: list[Mention] = []
+    for m in _QUOTED_RE.finditer(text):
+        inner = next(g for g in m.groups() if g is not None)
+        if inner in known:
+            found.append(Mention(m.start() + 1, m.end() - 1, inner, known[inner], "quoted.repeat"))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Enumerations
+# ---------------------------------------------------------------------------
+
+_HEADS_RE = "|".join(sorted((re.escape(h) for h in lx.ENUMERATION_HEADS), key=len, reverse=True))
+_ENUM_RE = re.compile(
+    rf"((?:[^、,，。；;:：\n“”]{{2,14}}、)+[^、,，。；;:：\n“”]{{2,14}})等(?:[0-9一二三四五六七八九十几多]+[个家项])?({_HEADS_RE})"
+)
+_SINGLE_RE = re.compile(
+    rf"([^、,，。；;:：\n“”]{{2,14}})等[0-9一二三四五六七八九十几多]+[个家项]({_HEADS_RE})"
+)
+
+
+def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
+    """Items of ``A、B、C等重大项目`` and the head of ``X等五家沪企``."""
+    found: list[Mention] = []
+    for m in _ENUM_RE.finditer(text):
+        cls = lx.ENUMERATION_HEADS[m.group(2)]
+        items_start = m.start(1)
+        pos = items_start
+        pieces = m.group(1).split("、")
+        for idx, piece in enumerate(pieces):
+            s, e = pos, pos + len(piece)
+            if idx == 0:
+                s = extend_left(text, e, ends_to_starts, cross_quotes=False)
+            pos = e + 1
+            item = text[s:e]
+            if len(item) < 2 or not is_han(item.replace("·", "")):
+                continue
+            found.append(Mention(s, e, item, _item_class(item, cls), "enumeration.item"))
+    for m in _SINGLE_RE.finditer(text):
+        cls = lx.ENUMERATION_HEADS[m.group(2)]
+        e = m.end(1)
+        s = extend_left(text, e, ends_to_starts, cross_quotes=False)
+        item = text[s:e]
+        if len(item) >= 2 and "、" not in item:
+            found.append(Mention(s, e, item, _item_class(item, cls), "enumeration.head"))
+    return found
+
+
+def _item_class(item: str, default: str) -> str:
+    hit = org_suffix_class(item)
+    if hit and hit[1] in {"IndustrialPark", "Enterprise"}:
+        return hit[1]
+    return default
+
+
+# ---------------------------------------------------------------------------
+# People and publications
+# ---------------------------------------------------------------------------
+
+_BYLINE_RE = re.compile(
+    r"(记者|通讯员|摄影|撰稿)[ \u3000]*((?:[" + HAN + r"]{2,3}[ \u3000、]*){1,4})"
+)
+_TITLE_RE = re.compile(
+    "(" + "|".join(sorted(lx.TITLE_WORDS, key=len, reverse=True)) + r")([" + HAN + "]{2,3})"
+)
+_NAME_END = set("、,，。；;:：等参出表在和与及指介讲说主发到为的（(")
+
+
+def find_people(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
+    """Names in bylines (记者 王某) and after job titles (部长王某某)."""
+    found: list[Mention] = []
+    for m in _BYLINE_RE.finditer(text):
+        pos = m.start(2)
+        for piece in re.split(r"[ \u3000、]+", m.group(2)):
+            if 2 <= len(piece) <= 3 and piece[0] in lx.SURNAMES:
+                idx = text.find(piece, pos)
+                found.append(Mention(idx, idx + len(piece), piece, "Person", "person.byline"))
+                pos = idx + len(piece)
+    for m in _TITLE_RE.finditer(text):
+        start = m.start(2)
+        for name in _names_after(text, start):
+            found.append(Mention(name[0], name[1], text[name[0] : name[1]], "Person",
+                                 "person.title", certain=False))
+    return found
+
+
+def _names_after(text: str, start: int) -> Iterable[tuple[int, int]]:
+    pos = start
+    while pos < len(text) and text[pos] in lx.SURNAMES:
+        length = 0
+        for k in (3, 2):
+            cand = text[pos : pos + k]
+            nxt = text[pos + k : pos + k + 1]
+            if len(cand) == k and all(_HAN_RE.match(c) for c in cand) and (not nxt or nxt in _NAME_END):
+                length = k
+                break
+        if not length:
+            return
+        yield pos, pos + length
+        pos += length
+        if text[pos : pos + 1] == "、":
+            pos += 1
+        else:
+            return
+
+
+_REPORTED_BY_RE = re.compile(r"据((?:《?[" + HAN + r"]{2,8}》?、?){1,4})报道")
+_DOC_TITLE_RE = re.compile(r"《([^《》\n]{2,30})》")
+_SITE_LEAD_RE = re.compile(r"^([" + HAN + r"]{2,6}网)[ \u3000]")
+
+
+def find_publications(text: str) -> list[Mention]:
+    """News sources (据X报道, a site name leading the body) and titled documents."""
+    found: list[Mention] = []
+    for m in _REPORTED_BY_RE.finditer(text):
+        pos = m.start(1)
+        for piece in m.group(1).split("、"):
+            bare = piece.strip("《》")
+            idx = text.find(bare, pos)
+            if len(bare) >= 2:
+                found.append(Mention(idx, idx + len(bare), bare, "Publication", "publication.reported_by"))
+            pos = idx + len(bare)
+    for m in _DOC_TITLE_RE.finditer(text):
+        found.append(Mention(m.start(1), m.end(1), m.group(1), "Publication", "publication.title"))
+    for line_match in re.finditer(r"(?m)^.*$", text):
+        lm = _SITE_LEAD_RE.match(line_match.group())
+        if lm:
+            s = line_match.start() + lm.start(1)
+            found.append(Mention(s, s + len(lm.group(1)), lm.group(1), "Publication", "publication.site_lead"))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Overlaps
+# ---------------------------------------------------------------------------
+
+_RULE_PRIORITY = {
+    "quoted.head_in_name": 9, "quoted.platform": 9, "quoted.venue": 9, "quoted.head_after": 8,
+    "quoted.repeat": 8, "publication.title": 8, "publication.reported_by": 7,
+    "publication.site_lead": 7, "enumeration.item": 7, "enumeration.head": 7, "org.suffix": 6,
+    "region.suffix": 6, "person.byline": 6, "place.gazetteer": 5, "region.lexicon": 5,
+    "place.suffix": 4, "ner": 3, "person.title": 3, "place.short_form": 2,
+}
+
+
+def resolve_overlaps(mentions: Iterable[Mention]) -> tuple[list[Mention], list[Mention]]:
+    """Choose non-overlapping top-level mentions; return (kept, nested).
+
+    Longer spans win, then rule priority. A place or organisation lying wholly
+    inside a kept mention at its start is returned as nested, because name
+    containment (金山卫镇综合党委 → 金山卫镇) is itself evidence of ``locatedIn``.
+    """
+    pool = sorted(
+        mentions,
+        key=lambda m: (-(m.end - m.start), -_RULE_PRIORITY.get(m.rule.split("+")[0], 0), m.start),
+    )
+    kept: list[Mention] = []
+    nested: list[Mention] = []
+    for m in pool:
+        if m.parent is not None:
+            nested.append(m)
+            continue
+        clash = next((k for k in kept if k.overlaps(m)), None)
+        if clash is None:
+            kept.append(m)
+        elif clash.start <= m.start and m.end <= clash.end:
+            m.parent = clash
+            nested.append(m)
+    kept.sort(key=lambda m: m.start)
+    nested.sort(key=lambda m: m.start)
+    return kept, nested
+
+
+def _occupied(mentions: Iterable[Mention]) -> set[int]:
+    out: set[int] = set()
+    for m in mentions:
+        out.update(range(m.start, m.end))
+    return out

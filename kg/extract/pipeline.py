@@ -1,0 +1,85 @@
+"""Assemble the spaCy pipeline and run it on one cleaned document.
+
+``build_pipeline`` gives ``spacy.blank("zh")`` with the jieba segmenter and
+kg's components; ``extract_document`` runs it on a ``CleanDocument`` and
+returns an ``Extraction`` (entities, relations, sentences), adding the
+article's own metadata (publisher, source, editors) as entities.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from kg.extract import components
+from kg.model import CleanDocument, Entity, Extraction, Span
+
+PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
+
+
+def build_pipeline(*, use_model: bool = False) -> Language:
+    """A fresh pipeline; ``use_model`` adds the trained NER as a proposer."""
+    components.ensure_extensions()
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    for name in PIPE_NAMES:
+        if name == "kg_entity_linker" and use_model:
+            nlp.add_pipe("kg_statistical_ner")
+        nlp.add_pipe(name)
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def default_pipeline(use_model: bool = False) -> Language:
+    """One pipeline per process (workers load it once)."""
+    return build_pipeline(use_model=use_model)
+
+
+def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extraction:
+    """Run the pipeline on ``doc`` and collect what it found."""
+    nlp = nlp or default_pipeline()
+    sdoc = nlp.make_doc(doc.simplified)
+    sdoc.user_data["kg"] = {
+        "original": doc.text,
+        "title": _simplified_title(doc),
+        "script": doc.script,
+    }
+    sdoc = nlp(sdoc)
+    entities: dict[str, Entity] = dict(sdoc._.kg_entities or {})
+    _add_metadata_entities(doc, entities)
+    return Extraction(
+        doc=doc,
+        sentences=list(sdoc._.kg_sentences or []),
+        entities=entities,
+        relations=list(sdoc._.kg_relations or []),
+    )
+
+
+def _simplified_title(doc: CleanDocument) -> str | None:
+    title = doc.metadata.title
+    if not title:
+        return None
+    at = doc.simplified.find(title)
+    return title if at >= 0 else None
+
+
+def _add_metadata_entities(doc: CleanDocument, entities: dict[str, Entity]) -> None:
+    """Publisher and source become Publications, editors become People.
+
+    Their mention is where the name occurs in the cleaned text, if it does;
+    otherwise the entity is supported by the article's metadata alone.
+    """
+    md = doc.metadata
+    wanted = [(md.publisher, "Publication"), (md.source, "Publication")]
+    wanted += [(e, "Person") for e in md.editors]
+    for name, cls in wanted:
+        if not name:
+            continue
+        key = f"{cls}:{name}"
+        ent = entities.get(key)
+        if ent is None:
+            ent = entities[key] = Entity(key=key, cls=cls, label=name)
+        at = doc.simplified.find(name)
+        if at >= 0:
+            ent.mentions.append((Span(at, at + len(name), doc.text[at : at + len(name)]), "metadata"))

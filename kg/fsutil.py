@@ -1,0 +1,51 @@
+"""Writing output files so that a reader never sees half of one.
+
+A build can be killed at any moment (Ctrl-C, SIGKILL, a full disk). Every file
+kg writes for users (``graph.ttl``, ``graph.trig``, the HTML network, exports)
+goes through :func:`atomic_write_text`: the content is written to a temporary
+file in the same folder, flushed to disk, and moved over the target with
+``os.replace``, which is atomic on POSIX and Windows when both paths are on the
+same file system. The old file stays intact until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
+    """Replace ``path`` with ``data`` in one step; return the path written.
+
+    The parent folder is created when missing. On any error the temporary
+    file is removed and the previous content of ``path`` is left untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file readable by its owner only; keep the mode of the
+    # file being replaced, or use the usual rw-r--r-- for a new one.
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.chmod(tmp_name, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return target
+
+
+def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> Path:
+    """Replace ``path`` with ``text`` in one step; see :func:`atomic_write_bytes`.
+
+    Newlines are written as given (no platform translation), so the same text
+    gives the same bytes everywhere.
+    """
+    return atomic_write_bytes(path, text.encode(encoding))

@@ -1,0 +1,346 @@
+"""Train and evaluate the statistical NER model on MSRA (SIGHAN 2006).
+
+Why a module of its own: the corpus formats (char-per-line BIO in a zip,
+word/tag segments in the SIGHAN test file) and the scoring rules are easy to get
+subtly wrong, so they live here as small pure functions with tests, next to the
+two entry points the CLI calls: :func:`train_ner` and :func:`evaluate_msra`.
+
+Data is read from ``shared/data/ner/msra/`` at training time and the converted
+``.spacy`` corpora are written under the output folder (``training/output/`` by
+default, git-ignored), never into the package.
+
+Splits (see ``shared/data/ner/msra/SOURCE.md``):
+
+* train: ``peopledaily.zip:train.txt`` minus every 10th block;
+* dev: every 10th block of ``train.txt`` (block index % 10 == 9), used for
+  model selection;
+* test: ``testright1.txt`` only. ``peopledaily.zip:dev.txt`` is the test set
+  in disguise and is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import KgError
+from kg.statistical_ner import NER_LABELS, EntitySpan, bio_to_spans, load_ner_model, predict_spans
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MSRA_DIR = REPO_ROOT.parent / "shared" / "data" / "ner" / "msra"
+DEFAULT_TRAIN_ZIP = MSRA_DIR / "peopledaily.zip"
+DEFAULT_TEST_FILE = MSRA_DIR / "testright1.txt"
+DEFAULT_CONFIG = REPO_ROOT / "training" / "ner.cfg"
+DEFAULT_OUTPUT = REPO_ROOT / "training" / "output"
+
+#: SIGHAN segment tags → our labels; ``o`` is outside.
+SIGHAN_TAGS = {"nr": "PER", "ns": "LOC", "nt": "ORG"}
+
+
+class TrainingDataError(KgError):
+    """An MSRA file is missing or not in the expected format."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A text with its gold entities as character offsets."""
+
+    text: str
+    spans: tuple[EntitySpan, ...]
+
+
+# --- corpus reading -----------------------------------------------------------------
+
+
+def parse_bio_blocks(content: str, source: str = "<text>") -> Iterator[Sentence]:
+    """Blocks of ``<char> <tag>`` lines separated by blank lines, as Sentences."""
+    chars: list[str] = []
+    tags: list[str] = []
+    for line_number, line in enumerate(content.split("\n"), start=1):
+        if not line.strip():
+            if chars:
+                yield Sentence("".join(chars), tuple(bio_to_spans(tags)))
+                chars, tags = [], []
+            continue
+        char, sep, tag = line.rpartition(" ")
+        if not sep or len(char) != 1:
+            raise TrainingDataError(
+                f"{source}:{line_number}: expected '<char> <tag>', got {line!r}"
+            )
+        chars.append(char)
+        tags.append(tag)
+    if chars:
+        yield Sentence("".join(chars), tuple(bio_to_spans(tags)))
+
+
+def read_msra_train(zip_path: Path = DEFAULT_TRAIN_ZIP) -> list[Sentence]:
+    """All blocks of ``train.txt`` inside MSRA's ``peopledaily.zip``."""
+    if not zip_path.is_file():
+        raise TrainingDataError(
+            f"{zip_path}: MSRA training zip not found; it is expected in shared/data/ner/msra/"
+        )
+    with zipfile.ZipFile(zip_path) as archive:
+        content = archive.read("train.txt").decode("utf-8")
+    return list(parse_bio_blocks(content, source=f"{zip_path}:train.txt"))
+
+
+def split_train_dev(
+    sentences: Sequence[Sentence], dev_every: int = 10
+) -> tuple[list[Sentence], list[Sentence]]:
+    """Deterministic split: block ``i`` goes to dev when ``i % dev_every == dev_every - 1``."""
+    train = [s for i, s in enumerate(sentences) if i % dev_every != dev_every - 1]
+    dev = [s for i, s in enumerate(sentences) if i % dev_every == dev_every - 1]
+    return train, dev
+
+
+def fold_digits(text: str) -> str:
+    """NFKC on full-width digits only (the one difference between train and test text)."""
+    return "".join(unicodedata.normalize("NFKC", c) if "０" <= c <= "９" else c for c in text)
+
+
+def parse_sighan_line(line: str) -> Sentence:
+    """One line of ``testright1.txt``: space-separated ``text/tag`` segments.
+
+    Digits are width-folded; this does not change any offset.
+    """
+    parts: list[str] = []
+    spans: list[EntitySpan] = []
+    offset = 0
+    for segment in line.split():
+        text, sep, tag = segment.rpartition("/")
+        if not sep or not text:
+            raise TrainingDataError(f"bad SIGHAN segment {segment!r} in line {line[:40]!r}…")
+        label = SIGHAN_TAGS.get(tag)
+        if label is None and tag != "o":
+            raise TrainingDataError(f"unknown SIGHAN tag {tag!r} in segment {segment!r}")
+        if label:
+            spans.append((offset, offset + len(text), label))
+        parts.append(text)
+        offset += len(text)
+    return Sentence(fold_digits("".join(parts)), tuple(spans))
+
+
+def read_sighan_test(test_file: Path = DEFAULT_TEST_FILE) -> list[Sentence]:
+    """All sentences of the SIGHAN 2006 MSRA gold test file (blank lines skipped)."""
+    if not test_file.is_file():
+        raise TrainingDataError(f"{test_file}: MSRA test file not found")
+    lines = test_file.read_text(encoding="utf-8").splitlines()
+    return [parse_sighan_line(line) for line in lines if line.strip()]
+
+
+# --- conversion to spaCy ------------------------------------------------------------
+
+
+def sentence_to_doc(nlp, sentence: Sentence):
+    """A spaCy Doc with gold entities, tokenised by ``nlp``'s own tokenizer.
+
+    Entities that do not fall on token boundaries (possible with word
+    tokenisers such as jieba) are marked *missing* rather than outside, so the
+    model is not taught that those characters are no entity.
+    """
+    doc = nlp.make_doc(sentence.text)
+    entities, missing = [], []
+    for start, end, label in sentence.spans:
+        span = doc.char_span(start, end, label=label)
+        if span is not None:
+            entities.append(span)
+        else:
+            expanded = doc.char_span(start, end, alignment_mode="expand")
+            if expanded is not None:
+                missing.append(expanded)
+    missing = [m for m in missing if not any(_overlaps(m, e) for e in entities)]
+    doc.set_ents(entities, missing=missing, default="outside")
+    for token in doc:  # the same gold as BIO tags, for pipelines that use a tagger
+        if token.ent_iob_ in ("B", "I"):
+            token.tag_ = f"{token.ent_iob_}-{token.ent_type_}"
+        elif token.ent_iob_ == "O":
+            token.tag_ = "O"
+    return doc
+
+
+def _overlaps(a, b) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def write_docbin(nlp, sentences: Iterable[Sentence], path: Path) -> int:
+    """Write ``sentences`` as a ``.spacy`` file; returns the number of docs."""
+    from spacy.tokens import DocBin
+
+    docbin = DocBin(store_user_data=False)
+    count = 0
+    for sentence in sentences:
+        docbin.add(sentence_to_doc(nlp, sentence))
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    docbin.to_disk(path)
+    return count
+
+
+def tokenizer_only_pipeline(config_path: Path):
+    """A pipeline with just the config's tokenizer, to convert corpora consistently."""
+    import spacy
+    from spacy import util
+
+    config = util.load_config(config_path)
+    return spacy.blank(config["nlp"]["lang"], config={"nlp": {"tokenizer": config["nlp"]["tokenizer"]}})
+
+
+def alignment_rate(nlp, sentences: Iterable[Sentence]) -> float:
+    """Share of gold entities whose boundaries fall on token boundaries."""
+    total = aligned = 0
+    for sentence in sentences:
+        doc = nlp.make_doc(sentence.text)
+        for start, end, _ in sentence.spans:
+            total += 1
+            aligned += doc.char_span(start, end) is not None
+    return aligned / total if total else 1.0
+
+
+# --- training -----------------------------------------------------------------------
+
+
+def limit_threads() -> None:
+    """One BLAS/OpenMP thread: training shares the machine with other work."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
+def prepare_corpora(
+    output_dir: Path, config: Path, train_zip: Path = DEFAULT_TRAIN_ZIP, dev_every: int = 10
+) -> tuple[Path, Path]:
+    """Convert MSRA train into ``output_dir/corpus/{train,dev}.spacy`` with the config's tokenizer."""
+    nlp = tokenizer_only_pipeline(config)
+    train, dev = split_train_dev(read_msra_train(train_zip), dev_every)
+    corpus_dir = output_dir / "corpus"
+    train_path, dev_path = corpus_dir / "train.spacy", corpus_dir / "dev.spacy"
+    write_docbin(nlp, train, train_path)
+    write_docbin(nlp, dev, dev_path)
+    return train_path, dev_path
+
+
+def train_ner(
+    output_dir: Path = DEFAULT_OUTPUT,
+    config: Path | None = None,
+    *,
+    train_zip: Path = DEFAULT_TRAIN_ZIP,
+    dev_every: int = 10,
+    overrides: dict[str, object] | None = None,
+) -> Path:
+    """Convert MSRA, train the pipeline described by ``config`` and return ``model-best``.
+
+    ``overrides`` are spaCy config overrides (``{"training.max_steps": 2000}``).
+    Training runs on CPU; call :func:`limit_threads` before importing numpy to
+    keep it to one core.
+    """
+    limit_threads()
+    from spacy.cli.train import train as spacy_train
+
+    config = config or DEFAULT_CONFIG
+    if not config.is_file():
+        raise TrainingDataError(f"{config}: training config not found")
+    output_dir = Path(output_dir)
+    train_path, dev_path = prepare_corpora(output_dir, config, train_zip, dev_every)
+    settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
+    spacy_train(config, output_path=output_dir, overrides=settings, use_gpu=-1)
+    return output_dir / "model-best"
+
+
+# --- evaluation ---------------------------------------------------------------------
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    """Precision, recall and F1 from counts (0.0 where undefined)."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"p": precision, "r": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def score_spans(
+    gold: Iterable[Sequence[EntitySpan]], predicted: Iterable[Sequence[EntitySpan]]
+) -> dict[str, dict[str, float]]:
+    """Exact-span micro P/R/F1 overall (``"micro"``) and per label."""
+    counts = {label: [0, 0, 0] for label in NER_LABELS}
+    for gold_spans, predicted_spans in zip(gold, predicted, strict=True):
+        gold_set, predicted_set = set(gold_spans), set(predicted_spans)
+        for span in predicted_set:
+            counts.setdefault(span[2], [0, 0, 0])[0 if span in gold_set else 1] += 1
+        for span in gold_set - predicted_set:
+            counts.setdefault(span[2], [0, 0, 0])[2] += 1
+    scores = {label: prf(*c) for label, c in counts.items()}
+    scores["micro"] = prf(*(sum(c[i] for c in counts.values()) for i in range(3)))
+    return scores
+
+
+def evaluate_msra(model_dir: Path | None, test_file: Path = DEFAULT_TEST_FILE) -> dict:
+    """Score the model at ``model_dir`` (None: the shipped one) on ``testright1.txt``.
+
+    Returns ``{"micro": {...}, "PER": {...}, "LOC": {...}, "ORG": {...},
+    "chars": n, "seconds": s, "chars_per_second": n/s}``; each score dict has
+    ``p``, ``r``, ``f1``, ``tp``, ``fp``, ``fn``.
+    """
+    sentences = read_sighan_test(test_file)
+    nlp = load_ner_model(model_dir)
+    started = time.perf_counter()
+    predicted = list(predict_spans(nlp, (s.text for s in sentences)))
+    seconds = time.perf_counter() - started
+    result: dict = score_spans((s.spans for s in sentences), predicted)
+    chars = sum(len(s.text) for s in sentences)
+    result.update(chars=chars, seconds=seconds, chars_per_second=chars / seconds)
+    return result
+
+
+def format_scores(scores: dict) -> str:
+    """A small plain-text table of P/R/F1 per label and micro."""
+    lines = [f"{'label':<6} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6}"]
+    for label in (*NER_LABELS, "micro"):
+        s = scores[label]
+        lines.append(
+            f"{label:<6} {s['p']:6.2%} {s['r']:6.2%} {s['f1']:6.2%} {s['tp'] + s['fn']:6d}"
+        )
+    if "chars_per_second" in scores:
+        lines.append(f"{scores['chars']} chars in {scores['seconds']:.1f} s "
+                     f"= {scores['chars_per_second']:,.0f} chars/s")
+    return "\n".join(lines)
+
+
+# --- script entry -------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m kg.ner_train {train,eval} …`` (what ``kg train-ner``/``eval-ner`` wrap)."""
+    parser = argparse.ArgumentParser(prog="python -m kg.ner_train", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    train_cmd = commands.add_parser("train", help="convert MSRA and train the NER pipeline")
+    train_cmd.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    train_cmd.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    train_cmd.add_argument("--max-steps", type=int, default=None)
+    eval_cmd = commands.add_parser("eval", help="score a model on testright1.txt")
+    eval_cmd.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    eval_cmd.add_argument("--test-file", type=Path, default=DEFAULT_TEST_FILE)
+    eval_cmd.add_argument("--json", action="store_true", help="print the scores as JSON")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "train":
+            overrides = {"training.max_steps": args.max_steps} if args.max_steps else None
+            best = train_ner(args.output, args.config, overrides=overrides)
+            print(f"best model: {best}")
+        else:
+            scores = evaluate_msra(args.model, args.test_file)
+            print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
+    except KgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

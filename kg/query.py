@@ -1,0 +1,478 @@
+"""SPARQL over the graph: ad-hoc and named queries, safe parameters, result formats.
+
+Queries run on Oxigraph's engine when given a :class:`~kg.store.GraphStore`
+(whose default graph is the union of the document graphs, each triple once;
+``GRAPH ?doc { … }`` reaches single documents) and on rdflib's engine when given
+an rdflib graph, so the same query text works on a build directory and on a
+graph held in memory.
+
+Parameters (``--param name=枫泾镇``) are never pasted into the query text. Each
+value becomes one RDF term (a plain string literal, or an IRI when written as
+``<…>``) that the engine binds to the variable of the same name: Oxigraph's
+``substitutions`` or rdflib's ``initBindings``. A value such as
+``"} ; DROP ALL ; #`` is then just a string that matches nothing.
+
+Queries are read-only: only the query form of SPARQL is evaluated, and an
+UPDATE request is reported as such instead of as a syntax error.
+
+Named queries are the ``.rq`` files of ``ontology/queries/``. Each starts with
+a comment block: the first line is a one-line summary, further lines describe
+it, and ``# param: NAME — what it is`` lines declare the parameters, all of
+which the caller must give.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg.errors import QueryError
+from kg.resources import queries_dir
+from kg.store import (
+    SERIALISATION_PREFIXES,
+    GraphStore,
+    canonical_language_tag,
+    to_ox_term,
+    to_rdflib_term,
+)
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+FORMATS: tuple[str, ...] = ("table", "csv", "json")
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUERY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+_PARAM_LINE = re.compile(r"#\s*param:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[—–:-]+\s*)?(.*)")
+# Characters RFC 3987 forbids in an IRI reference, as SPARQL's IRIREF does.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+QuerySource = GraphStore | ox.Store | Graph
+Row = tuple[Node | None, ...]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer to a query: named columns and rows of rdflib terms (None = unbound).
+
+    An ASK query has no columns and sets ``boolean``; a CONSTRUCT or DESCRIBE
+    query has the columns ``subject``, ``predicate``, ``object``.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...] = ()
+    boolean: bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> list[dict[str, Node | None]]:
+        """The rows as dictionaries keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def column(self, name: str) -> list[Node | None]:
+        """All values of one column."""
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+    def to_sparql_json(self) -> dict[str, Any]:
+        """The result in the SPARQL 1.1 Query Results JSON Format."""
+        if self.boolean is not None:
+            return {"head": {}, "boolean": self.boolean}
+        bindings = [
+            {col: _term_json(value) for col, value in zip(self.columns, row, strict=True)
+             if value is not None}
+            for row in self.rows
+        ]
+        return {"head": {"vars": list(self.columns)}, "results": {"bindings": bindings}}
+
+    @classmethod
+    def from_sparql_json(cls, data: Mapping[str, Any]) -> QueryResult:
+        """Read a SPARQL 1.1 JSON result document (as returned by an endpoint)."""
+        if "boolean" in data:
+            return cls(columns=(), boolean=bool(data["boolean"]))
+        try:
+            columns = tuple(data["head"]["vars"])
+            rows = tuple(
+                tuple(_json_term(binding[c]) if c in binding else None for c in columns)
+                for binding in data["results"]["bindings"]
+            )
+        except (KeyError, TypeError) as exc:
+            raise QueryError(f"not a SPARQL JSON result (missing {exc})") from exc
+        return cls(columns=columns, rows=rows)
+
+
+def _term_json(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None and term.datatype != XSD.string:
+            out["datatype"] = str(term.datatype)
+        return out
+    raise QueryError(f"cannot write {term!r} as a SPARQL JSON term")
+
+
+def _json_term(value: Mapping[str, str]) -> Node:
+    kind = value.get("type")
+    text = value.get("value", "")
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text)
+    if kind in ("literal", "typed-literal"):
+        return normalise_term(
+            Literal(text, lang=value.get("xml:lang"), datatype=value.get("datatype"))
+        )
+    raise QueryError(f"unsupported term in SPARQL JSON result: {value!r}")
+
+
+def normalise_term(term: Node | None) -> Node | None:
+    """Drop an explicit ``xsd:string`` datatype and fix the case of language tags."""
+    if isinstance(term, Literal):
+        if term.language:
+            return Literal(str(term), lang=canonical_language_tag(term.language))
+        if term.datatype == XSD.string:
+            return Literal(str(term))
+    return term
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def display_term(term: Node | None) -> str:
+    """A short human-readable form: IRIs with a known prefix, literals as their text."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        best = max(
+            ((p, ns) for p, ns in SERIALISATION_PREFIXES.items() if term.startswith(ns)),
+            key=lambda item: len(item[1]),
+            default=None,
+        )
+        return f"{best[0]}:{term[len(best[1]):]}" if best else str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _csv_term(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def format_table(result: QueryResult) -> str:
+    """Plain text with aligned columns (wide CJK characters count as two cells)."""
+    from rich.cells import cell_len
+
+    if result.boolean is not None:
+        return "true\n" if result.boolean else "false\n"
+    cells = [[display_term(v) for v in row] for row in result.rows]
+    widths = [
+        max([cell_len(name)] + [cell_len(row[i]) for row in cells])
+        for i, name in enumerate(result.columns)
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        padded = (v + " " * (w - cell_len(v)) for v, w in zip(values, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    out = [line(result.columns), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in cells)
+    out.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def rich_table(result: QueryResult) -> Table:
+    """The result as a rich Table, for printing to a terminal."""
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    if result.boolean is not None:
+        table.add_column("boolean")
+        table.add_row(str(result.boolean).lower())
+        return table
+    for name in result.columns:
+        table.add_column(name, overflow="fold")
+    for row in result.rows:
+        table.add_row(*(display_term(v) for v in row))
+    return table
+
+
+def format_csv(result: QueryResult) -> str:
+    """The SPARQL 1.1 CSV results format: full IRIs, literals as their lexical form."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if result.boolean is not None:
+        writer.writerow(["boolean"])
+        writer.writerow([str(result.boolean).lower()])
+        return buffer.getvalue()
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([_csv_term(v) for v in row])
+    return buffer.getvalue()
+
+
+def format_json(result: QueryResult) -> str:
+    """The SPARQL 1.1 JSON results format, UTF-8 kept readable."""
+    return json.dumps(result.to_sparql_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+def format_result(result: QueryResult, fmt: str) -> str:
+    """Render a result as ``table``, ``csv`` or ``json``."""
+    formatters = {"table": format_table, "csv": format_csv, "json": format_json}
+    if fmt not in formatters:
+        raise QueryError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return formatters[fmt](result)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parse_params(items: Iterable[str]) -> dict[str, str]:
+    """Turn ``["name=枫泾镇", …]`` (the CLI's ``--param`` values) into a dictionary."""
+    params: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not _VARIABLE_NAME.fullmatch(name):
+            raise QueryError(
+                f"bad parameter {item!r}: write NAME=VALUE with NAME a SPARQL variable name "
+                "(letters, digits, underscore), e.g. --param name=枫泾镇"
+            )
+        params[name] = value
+    return params
+
+
+def param_term(value: str) -> URIRef | Literal:
+    """The RDF term a parameter value stands for.
+
+    ``<https://…>`` is an IRI; anything else is a plain string literal (labels
+    are matched with ``STR(?label) = ?name`` so the language tag does not matter).
+    """
+    if len(value) >= 2 and value.startswith("<") and value.endswith(">"):
+        iri = value[1:-1]
+        if not iri or _IRI_FORBIDDEN.search(iri):
+            raise QueryError(
+                f"parameter value {value!r} is not a valid IRI; remove the angle brackets "
+                "to pass it as a string"
+            )
+        return URIRef(iri)
+    return Literal(value)
+
+
+def _check_bindings(sparql: str, bindings: Mapping[str, str], origin: str) -> dict[str, Node]:
+    terms: dict[str, Node] = {}
+    for name, value in bindings.items():
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise QueryError(f"bad parameter name {name!r}: use letters, digits and underscores")
+        if not re.search(rf"[?$]{name}(?![A-Za-z0-9_])", sparql):
+            raise QueryError(f"{origin} has no variable ?{name} to bind the parameter {name!r} to")
+        terms[name] = param_term(value)
+    return terms
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _is_update(sparql: str) -> bool:
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(sparql)
+    except Exception:  # noqa: BLE001 - any parse failure means "not an update"
+        return False
+    return True
+
+
+def _syntax_error(sparql: str, origin: str, exc: Exception) -> QueryError:
+    if _is_update(sparql):
+        return QueryError(
+            f"{origin} is a SPARQL UPDATE; kg query is read-only and only runs SELECT, "
+            "ASK, CONSTRUCT and DESCRIBE queries"
+        )
+    return QueryError(f"SPARQL syntax error in {origin}: {exc}")
+
+
+def _run_on_oxigraph(
+    store: ox.Store, sparql: str, terms: Mapping[str, Node], origin: str
+) -> QueryResult:
+    try:
+        answer = store.query(
+            sparql,
+            prefixes=dict(SERIALISATION_PREFIXES),
+            substitutions={ox.Variable(k): to_ox_term(v) for k, v in terms.items()},
+        )
+    except SyntaxError as exc:
+        raise _syntax_error(sparql, origin, exc) from exc
+    except (OSError, RuntimeError) as exc:
+        if "SELECT projection" in str(exc):
+            names = ", ".join(f"?{k}" for k in terms)
+            raise QueryError(
+                f"{origin} must list its parameter variables ({names}) in the SELECT clause: "
+                "Oxigraph binds parameters only to projected variables"
+            ) from exc
+        raise QueryError(f"{origin} failed: {exc}") from exc
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult(columns=(), boolean=bool(answer))
+    if isinstance(answer, ox.QueryTriples):
+        rows = tuple(
+            (to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object))
+            for t in answer
+        )
+        return QueryResult(columns=("subject", "predicate", "object"), rows=rows)
+    columns = tuple(v.value for v in answer.variables)
+    rows = tuple(
+        tuple(None if value is None else to_rdflib_term(value) for value in solution)
+        for solution in answer
+    )
+    return QueryResult(columns=columns, rows=rows)
+
+
+def _run_on_rdflib(
+    graph: Graph, sparql: str, terms: Mapping[str, Node], origin: str
+) -> QueryResult:
+    try:
+        answer = graph.query(sparql, initNs=SERIALISATION_PREFIXES, initBindings=dict(terms))
+        if answer.type == "ASK":
+            return QueryResult(columns=(), boolean=bool(answer.askAnswer))
+        if answer.type in ("CONSTRUCT", "DESCRIBE"):
+            rows = tuple(
+                tuple(normalise_term(t) for t in triple) for triple in answer.graph
+            )
+            return QueryResult(columns=("subject", "predicate", "object"), rows=rows)
+        columns = tuple(str(v) for v in answer.vars or ())
+        rows = tuple(tuple(normalise_term(v) for v in row) for row in answer)
+    except QueryError:
+        raise
+    except Exception as exc:  # rdflib raises pyparsing and plain exceptions alike
+        if type(exc).__name__ == "ParseException":
+            raise _syntax_error(sparql, origin, exc) from exc
+        raise QueryError(f"{origin} failed: {exc}") from exc
+    return QueryResult(columns=columns, rows=rows)
+
+
+def run_query(
+    source: QuerySource,
+    sparql: str,
+    bindings: Mapping[str, str] | None = None,
+    *,
+    origin: str = "the query",
+) -> QueryResult:
+    """Run a read-only SPARQL query with parameters bound as RDF terms.
+
+    ``source`` is a GraphStore or pyoxigraph Store (default graph = union of
+    all documents) or an rdflib Graph/Dataset (queried as it is). ``bindings`` maps variable names
+    (without ``?``) to parameter values, see :func:`param_term`. ``origin``
+    names the query in error messages.
+    """
+    terms = _check_bindings(sparql, bindings or {}, origin)
+    if isinstance(source, GraphStore):
+        return _run_on_oxigraph(source.pyoxigraph_store, sparql, terms, origin)
+    if isinstance(source, ox.Store):
+        return _run_on_oxigraph(source, sparql, terms, origin)
+    if isinstance(source, Graph):
+        return _run_on_rdflib(source, sparql, terms, origin)
+    raise QueryError(
+        f"cannot query a {type(source).__name__}; pass a GraphStore or an rdflib Graph"
+    )
+
+
+# --------------------------------------------------------------------------- named queries
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One ``.rq`` file of the query folder, with its documentation parsed."""
+
+    name: str
+    path: Path
+    sparql: str
+    summary: str
+    description: str = ""
+    #: Parameter name → what it means, in declaration order.
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def parse_named_query(path: Path) -> NamedQuery:
+    """Read a ``.rq`` file and the comment block at its top."""
+    text = path.read_text(encoding="utf-8")
+    comments: list[str] = []
+    params: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line.startswith("#"):
+            if line:
+                break
+            continue
+        match = _PARAM_LINE.fullmatch(line)
+        if match:
+            params[match.group(1)] = match.group(2).strip()
+        else:
+            comments.append(line.lstrip("#").strip())
+    paragraphs = "\n".join(comments).strip().split("\n", 1)
+    summary = paragraphs[0].strip()
+    description = paragraphs[1].strip() if len(paragraphs) > 1 else ""
+    return NamedQuery(
+        name=path.stem, path=path, sparql=text, summary=summary,
+        description=description, params=params,
+    )
+
+
+def list_named_queries(folder: Path | None = None) -> list[NamedQuery]:
+    """All named queries, sorted by name."""
+    directory = folder or queries_dir()
+    return [parse_named_query(p) for p in sorted(directory.glob("*.rq"))]
+
+
+def load_named_query(name: str, folder: Path | None = None) -> NamedQuery:
+    """The named query ``name``; an unknown name raises QueryError listing the known ones."""
+    directory = folder or queries_dir()
+    path = directory / f"{name}.rq"
+    if not _QUERY_NAME.fullmatch(name) or not path.is_file():
+        available = ", ".join(q.name for q in list_named_queries(directory)) or "(none)"
+        raise QueryError(f"unknown named query {name!r}; available: {available}")
+    return parse_named_query(path)
+
+
+def run_named_query(
+    source: QuerySource,
+    name: str,
+    bindings: Mapping[str, str] | None = None,
+    folder: Path | None = None,
+) -> QueryResult:
+    """Run a named query after checking its parameters against its declaration."""
+    query = load_named_query(name, folder)
+    given = dict(bindings or {})
+    unknown = sorted(set(given) - set(query.params))
+    if unknown:
+        declared = ", ".join(query.params) or "none"
+        raise QueryError(
+            f"query {name!r} has no parameter {unknown[0]!r}; its parameters: {declared}"
+        )
+    missing = [p for p in query.params if p not in given]
+    if missing:
+        p = missing[0]
+        raise QueryError(f"query {name!r} needs --param {p}=VALUE ({query.params[p]})")
+    return run_query(source, query.sparql, given, origin=f"named query {name!r}")

@@ -1,0 +1,156 @@
+"""The trained Chinese NER model that ships in ``kg/models/ner-zh/``.
+
+The model is a plain spaCy pipeline trained on MSRA by :mod:`kg.ner_train`.
+Callers never see its tokens: :func:`predict_spans` hands back character
+offsets into the text they passed in, so changing the model's internal
+tokenisation (characters, jieba words) changes nothing for them.
+
+The pipeline uses two small components defined here, so importing this module
+registers them before ``spacy.load`` needs them:
+
+* ``kg_char_bigrams`` puts each character's bigram into ``NORM``. On character
+  tokens spaCy's usual lexical features (NORM, PREFIX, SUFFIX, SHAPE) all
+  collapse to the character itself, and bigrams are the feature that helps
+  Chinese NER most.
+* ``kg_bio_to_ents`` turns per-character BIO tags from a ``tagger`` into
+  ``doc.ents``, for pipelines that tag instead of running the transition NER.
+
+Loading is cached per process because reading a pipeline takes a noticeable
+fraction of a second and every build worker needs it once, not per document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy
+import spacy
+from spacy.attrs import NORM, TAG
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.errors import ModelError
+from kg.resources import models_dir
+
+#: Labels the model predicts (MSRA's three classes).
+NER_LABELS = ("PER", "LOC", "ORG")
+
+#: ``(start, end_exclusive, label)``: character offsets, or token indices in bio_to_spans.
+EntitySpan = tuple[int, int, str]
+
+#: Full-width ASCII (U+FF01..U+FF5E) folded to ASCII, one character for one, so
+#: offsets stay valid. MSRA's training text has ASCII digits, while news text
+#: (and MSRA's own test file) often uses full-width ones.
+_WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+BIGRAM_COMPONENT = "kg_char_bigrams"
+BIO_TO_ENTS_COMPONENT = "kg_bio_to_ents"
+
+
+def default_model_dir() -> Path:
+    """Where the shipped model lives inside the package."""
+    return models_dir() / "ner-zh"
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII letters, digits and punctuation to ASCII, keeping the length."""
+    return text.translate(_WIDTH_FOLD)
+
+
+def load_ner_model(path: Path | None = None) -> Language:
+    """Load the NER pipeline at ``path`` (default: the shipped one), once per process.
+
+    Raises ModelError naming the folder when it is missing or not a spaCy pipeline.
+    """
+    return _load_cached((path or default_model_dir()).resolve())
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path) -> Language:
+    if not (path / "config.cfg").is_file():
+        raise ModelError(
+            f"NER model not found at {path} (no config.cfg); "
+            "train one with `kg train-ner` or reinstall kg, which ships kg/models/ner-zh/"
+        )
+    try:
+        return spacy.load(path)
+    except Exception as exc:  # spaCy raises OSError, ValueError, config errors …
+        raise ModelError(
+            f"NER model at {path} could not be loaded ({exc}); "
+            "retrain it with `kg train-ner` or reinstall kg"
+        ) from exc
+
+
+def predict_spans(
+    nlp: Language, texts: Iterable[str], batch_size: int = 256
+) -> Iterator[list[EntitySpan]]:
+    """Yield, for each text, its entities as ``(start, end_exclusive, label)`` character offsets.
+
+    Texts are width-folded before tagging; folding keeps the length, so the
+    offsets refer to the caller's text unchanged.
+    """
+    for doc in nlp.pipe((fold_width(text) for text in texts), batch_size=batch_size):
+        yield [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+
+
+def bio_to_spans(tags: Sequence[str]) -> list[EntitySpan]:
+    """``(start, end_exclusive, label)`` index spans from BIO tags.
+
+    An ``I-X`` that does not continue an ``X`` entity (at the start, after
+    ``O`` or after another label) opens a new one. MSRA's 100-character
+    training blocks cut a few entities this way, and a per-token tagger can
+    produce the same pattern; both are read as ``B-X``.
+    """
+    spans: list[EntitySpan] = []
+    start, label = -1, ""
+    for index, tag in enumerate([*tags, "O"]):
+        prefix, _, tag_label = tag.partition("-")
+        if prefix == "I" and tag_label == label and start >= 0:
+            continue
+        if start >= 0:
+            spans.append((start, index, label))
+            start, label = -1, ""
+        if prefix in ("B", "I"):
+            start, label = index, tag_label
+    return spans
+
+
+@Language.component(BIGRAM_COMPONENT, assigns=["token.norm"])
+def char_bigrams(doc: Doc) -> Doc:
+    """Set each token's NORM to its text plus the next token's (``"</s>"`` after the last)."""
+    texts = [token.text for token in doc]
+    if texts:
+        add = doc.vocab.strings.add
+        hashes = [add(a + b) for a, b in zip(texts, [*texts[1:], "</s>"], strict=True)]
+        doc.from_array([NORM], numpy.asarray(hashes, dtype="uint64").reshape(-1, 1))
+    return doc
+
+
+@Language.factory(
+    BIO_TO_ENTS_COMPONENT,
+    assigns=["doc.ents"],
+    requires=["token.tag"],
+    default_config={"scorer": {"@scorers": "spacy.ner_scorer.v1"}},
+)
+def make_bio_to_ents(nlp: Language, name: str, scorer):
+    """Build the BIO-tags-to-entities step (scored like spaCy's own NER)."""
+    return BioToEnts(scorer)
+
+
+class BioToEnts:
+    """Reads ``token.tag_`` as BIO and writes ``doc.ents``."""
+
+    def __init__(self, scorer) -> None:
+        self.scorer = scorer
+
+    def __call__(self, doc: Doc) -> Doc:
+        strings = doc.vocab.strings
+        tags = [strings[h] if h else "O" for h in doc.to_array(TAG).tolist()]
+        entities = [Span(doc, start, end, label) for start, end, label in bio_to_spans(tags)]
+        doc.set_ents(entities, default="outside")
+        return doc
+
+    def score(self, examples, **kwargs):
+        return self.scorer(examples, **kwargs)

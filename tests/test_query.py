@@ -1,0 +1,332 @@
+"""Tests of kg.query: named queries on the sample graph, parameters, formats, read-only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import RDF, Literal
+from rich.cells import cell_len
+from test_store import (
+    ALLIANCE,
+    BRAND,
+    COMPANY,
+    DOC_A,
+    FENGJING,
+    JIASHAN,
+    JINSHAN,
+    KGID,
+    LOCAL_ALLIANCE,
+    PARK,
+    SHIHUA,
+    fill_store,
+)
+
+from kg.errors import QueryError
+from kg.query import (
+    QueryResult,
+    format_result,
+    list_named_queries,
+    load_named_query,
+    param_term,
+    parse_params,
+    rich_table,
+    run_named_query,
+    run_query,
+)
+from kg.store import GraphStore
+from kg.vocab import KG
+
+EXPECTED_QUERIES = {
+    "townships-by-district", "brands-and-owners", "cross-regional-alliances", "alliances",
+    "enterprises-and-projects-by-township", "evidence", "entities", "relations", "documents",
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    graph_store = GraphStore.open(tmp_path_factory.mktemp("query") / "build")
+    fill_store(graph_store)
+    yield graph_store
+    graph_store.close()
+
+
+@pytest.fixture(scope="module")
+def graph(store: GraphStore):
+    return store.rdflib_graph()
+
+
+def _params(name: str) -> dict[str, str]:
+    return {"name": "枫泾镇"} if load_named_query(name).params else {}
+
+
+def _rows(result: QueryResult, *columns: str) -> set[tuple]:
+    return {tuple(record[c] for c in columns) for record in result.records()}
+
+
+def _zh(text: str) -> Literal:
+    return Literal(text, lang="zh-Hans")
+
+
+# --------------------------------------------------------------------------- named queries
+
+
+def test_every_named_query_is_documented() -> None:
+    queries = list_named_queries()
+    assert {q.name for q in queries} >= EXPECTED_QUERIES
+    for query in queries:
+        assert query.summary and not query.summary.startswith("PREFIX"), query.name
+        assert "PREFIX kg:" in query.sparql, f"{query.name} should declare its prefixes"
+    assert load_named_query("evidence").params == {"name": "a label of the entity, e.g. 枫泾镇"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_QUERIES))
+def test_named_query_gives_the_same_rows_on_both_engines(store, graph, name: str) -> None:
+    on_oxigraph = run_named_query(store, name, _params(name))
+    on_rdflib = run_named_query(graph, name, _params(name))
+    assert on_oxigraph.columns == on_rdflib.columns
+    assert len(on_oxigraph) > 0
+    assert sorted(on_oxigraph.rows, key=repr) == sorted(on_rdflib.rows, key=repr)
+    assert len(set(on_oxigraph.rows)) == len(on_oxigraph.rows), "duplicate rows"
+
+
+def test_townships_by_district(store) -> None:
+    result = run_named_query(store, "townships-by-district")
+    assert _rows(result, "districtLabel", "townshipLabel", "class") == {
+        (_zh("金山区"), _zh("枫泾镇"), KG.Township),
+        (_zh("金山区"), _zh("石化街道"), KG.Subdistrict),
+    }
+
+
+def test_brands_and_owners(store) -> None:
+    result = run_named_query(store, "brands-and-owners")
+    assert _rows(result, "brand", "owner", "ownerLabel") == {(BRAND, JINSHAN, _zh("金山区"))}
+
+
+def test_cross_regional_alliances_find_provinces_along_the_chain(store) -> None:
+    result = run_named_query(store, "cross-regional-alliances")
+    # 枫泾镇 has kg:province; 嘉善县 only reaches 浙江省 through 嘉兴市
+    assert _rows(result, "alliance", "member", "provinces") == {
+        (ALLIANCE, FENGJING, Literal("上海市")),
+        (ALLIANCE, JIASHAN, Literal("浙江省")),
+    }
+    assert set(result.column("crossRegional")) == {Literal(True)}
+
+
+def test_alliances_include_the_local_ones(store) -> None:
+    result = run_named_query(store, "alliances")
+    assert {r["alliance"] for r in result.records()} == {ALLIANCE, LOCAL_ALLIANCE}
+    local = [r for r in result.records() if r["alliance"] == LOCAL_ALLIANCE]
+    assert {r["member"] for r in local} == {FENGJING, SHIHUA}
+    assert all(r["crossRegional"] is None for r in local)
+
+
+def test_enterprises_and_projects_by_township(store) -> None:
+    result = run_named_query(store, "enterprises-and-projects-by-township")
+    # the company is settled in the park, which lies in the town
+    assert _rows(result, "township", "entity", "class") == {
+        (FENGJING, COMPANY, KG.Enterprise),
+        (FENGJING, PARK, KG.IndustrialPark),
+    }
+
+
+def test_evidence_lists_every_statement_about_the_entity(store) -> None:
+    result = run_named_query(store, "evidence", {"name": "枫泾镇"})
+    assert len(result) == 5  # 2 in DOC_B, 3 in DOC_A (one of them as the object)
+    by_role = _rows(result, "role", "predicate", "other")
+    assert (Literal("object"), KG.locatedIn, PARK) in by_role
+    assert (Literal("subject"), KG.memberOf, ALLIANCE) in by_role
+    record = next(r for r in result.records() if r["other"] == ALLIANCE)
+    assert record["sentence"] == Literal("枫泾镇与嘉善县成立沪浙联盟，嘉善县隶属嘉兴市。")
+    assert record["title"] == Literal("金山区党建创新项目同台竞技")
+    assert (record["start"].toPython(), record["end"].toPython()) == (60, 77)
+    # the Traditional form is a label too
+    assert len(run_named_query(store, "evidence", {"name": "楓涇鎮"})) == 5
+    assert len(run_named_query(store, "evidence", {"name": "不存在的镇"})) == 0
+
+
+def test_documents_counts_statements(store) -> None:
+    result = run_named_query(store, "documents")
+    counts = {r["doc"]: r["statements"].toPython() for r in result.records()}
+    assert counts == {DOC_A: 8, KGID["doc/bbbbbbbbbbbbbbbb"]: 4}
+
+
+def test_unknown_named_query_lists_the_known_ones() -> None:
+    with pytest.raises(QueryError, match=r"unknown named query 'nope'; available: .*evidence"):
+        load_named_query("nope")
+    with pytest.raises(QueryError, match="unknown named query"):
+        load_named_query("../queries/evidence")
+
+
+def test_named_query_parameters_are_checked(store) -> None:
+    with pytest.raises(QueryError, match=r"needs --param name=VALUE \(a label"):
+        run_named_query(store, "evidence")
+    with pytest.raises(QueryError, match="has no parameter 'colour'"):
+        run_named_query(store, "evidence", {"name": "枫泾镇", "colour": "red"})
+    with pytest.raises(QueryError, match="has no parameter 'name'; its parameters: none"):
+        run_named_query(store, "entities", {"name": "枫泾镇"})
+
+
+def test_named_queries_from_another_folder(tmp_path: Path, store) -> None:
+    (tmp_path / "count.rq").write_text(
+        "# How many entities there are.\n#\n# Longer text.\n"
+        "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e rdfs:label ?l }\n",
+        encoding="utf-8",
+    )
+    [query] = list_named_queries(tmp_path)
+    assert (query.name, query.summary, query.description) == (
+        "count", "How many entities there are.", "Longer text."
+    )
+    assert run_named_query(store, "count", folder=tmp_path).rows[0][0] == Literal(12)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+INJECTIONS = [
+    '"} ; DROP ALL ; #',
+    "枫泾镇\" } } ; DROP ALL ; #",
+    "') } DROP ALL #",
+    '""" ; CLEAR ALL ; """',
+    "枫泾镇\\\" . ?x ?y ?z",
+    "?entity",
+    "枫泾镇\n} UNION { ?entity ?p ?o }",
+]
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_parameters_cannot_inject_sparql(store, graph, payload: str) -> None:
+    before = set(store.quads())
+    for source in (store, graph):
+        assert len(run_named_query(source, "evidence", {"name": payload})) == 0
+        adhoc = "SELECT ?e ?name WHERE { ?e rdfs:label ?l FILTER (STR(?l) = ?name) }"
+        assert len(run_query(source, adhoc, {"name": payload})) == 0
+    assert set(store.quads()) == before
+    assert len(graph) == store.triple_count()
+
+
+def test_parameter_values_become_terms() -> None:
+    assert param_term("枫泾镇") == Literal("枫泾镇")
+    assert param_term(f"<{FENGJING}>") == FENGJING
+    assert param_term("<>x") == Literal("<>x")
+    for bad in ["<http://x/a> } ; DROP ALL ; #>", "<http://x/a b>", '<http://x/"a">', "<>"]:
+        with pytest.raises(QueryError, match="not a valid IRI"):
+            param_term(bad)
+
+
+def test_iri_parameters_are_bound(store) -> None:
+    sparql = "SELECT ?e ?label WHERE { ?e rdfs:label ?label }"
+    result = run_query(store, sparql, {"e": f"<{FENGJING}>"})
+    assert result.column("label") == [_zh("枫泾镇")]
+
+
+def test_parse_params() -> None:
+    assert parse_params(["name=枫泾镇", "x=a=b", "y="]) == {"name": "枫泾镇", "x": "a=b", "y": ""}
+    for bad in ["name", "=x", "x y=1", "} DROP ALL #=1"]:
+        with pytest.raises(QueryError, match="bad parameter"):
+            parse_params([bad])
+
+
+def test_parameters_must_name_a_variable_of_the_query(store) -> None:
+    with pytest.raises(QueryError, match=r"has no variable \?place"):
+        run_query(store, "SELECT ?e WHERE { ?e a ?c }", {"place": "x"})
+    with pytest.raises(QueryError, match="bad parameter name"):
+        run_query(store, "SELECT ?e WHERE { ?e a ?c }", {"c }": "x"})
+    with pytest.raises(QueryError, match=r"SELECT clause"):
+        run_query(store, "SELECT ?e WHERE { ?e a ?c }", {"c": f"<{KG.Township}>"})
+
+
+# --------------------------------------------------------------------------- read-only
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "DROP ALL",
+        "CLEAR DEFAULT",
+        f"DELETE WHERE {{ <{FENGJING}> ?p ?o }}",
+        "PREFIX kg: <https://w3id.org/kg-zh/ontology#> INSERT DATA { kg:a kg:b kg:c }",
+        "SELECT * WHERE { ?s ?p ?o } ; DROP ALL",
+    ],
+)
+def test_updates_are_refused(store, graph, update: str) -> None:
+    before = set(store.quads())
+    for source in (store, graph):
+        with pytest.raises(QueryError, match="read-only|syntax error"):
+            run_query(source, update)
+    assert set(store.quads()) == before
+
+
+def test_an_update_is_named_as_such(store) -> None:
+    with pytest.raises(QueryError, match="is a SPARQL UPDATE; kg query is read-only"):
+        run_query(store, "DROP ALL")
+
+
+def test_syntax_errors_name_the_query(store) -> None:
+    with pytest.raises(QueryError, match="SPARQL syntax error in the query"):
+        run_query(store, "SELEKT ?x WHERE { ?x ?y ?z }")
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_json_format_is_sparql_results_json(store) -> None:
+    result = run_named_query(store, "evidence", {"name": "枫泾镇"})
+    text = format_result(result, "json")
+    data = json.loads(text)
+    assert data["head"]["vars"] == list(result.columns)
+    first = data["results"]["bindings"][0]
+    assert first["entity"] == {"type": "uri", "value": str(FENGJING)}
+    assert first["name"] == {"type": "literal", "value": "枫泾镇"}
+    assert first["start"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
+    assert "枫泾镇" in text  # readable, not \\u escapes
+    # a SPARQL library reads it back, and so do we
+    parsed = ox.parse_query_results(text, ox.QueryResultsFormat.JSON)
+    assert len(list(parsed)) == len(result)
+    assert QueryResult.from_sparql_json(data) == result
+
+
+def test_json_of_labels_keeps_the_language(store) -> None:
+    result = run_named_query(store, "entities")
+    binding = json.loads(format_result(result, "json"))["results"]["bindings"][0]
+    assert binding["label"]["xml:lang"] == "zh-Hans"
+
+
+def test_csv_format(store) -> None:
+    result = run_named_query(store, "townships-by-district")
+    rows = list(csv.reader(io.StringIO(format_result(result, "csv"))))
+    assert rows[0] == list(result.columns)
+    assert rows[1] == ["金山区", str(JINSHAN), "枫泾镇", str(FENGJING), str(KG.Township)]
+    assert len(rows) == 3
+
+
+def test_table_format_aligns_wide_characters(store) -> None:
+    result = run_named_query(store, "entities")
+    lines = format_result(result, "table").splitlines()
+    assert lines[0].split() == ["class", "label", "entity"]
+    assert lines[-1] == "(12 rows)"
+    entity_starts = {cell_len(line[: line.index("kgid:")]) for line in lines[2:-1]}
+    assert entity_starts == {cell_len(lines[0][: lines[0].index("entity")])}  # CJK labels
+    assert "kgid:place/310116102" in "\n".join(lines)
+    assert rich_table(result).row_count == 12
+
+
+def test_ask_and_construct(store, graph) -> None:
+    for source in (store, graph):
+        ask = run_query(source, f"ASK {{ <{FENGJING}> a kg:Township }}")
+        assert ask.boolean is True
+        assert format_result(ask, "table") == "true\n"
+        assert json.loads(format_result(ask, "json")) == {"head": {}, "boolean": True}
+        construct = f"CONSTRUCT {{ ?s a ?c }} WHERE {{ ?s a ?c FILTER (?s = <{SHIHUA}>) }}"
+        built = run_query(source, construct)
+        assert built.columns == ("subject", "predicate", "object")
+        assert built.rows == ((SHIHUA, RDF.type, KG.Subdistrict),)
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(QueryError, match="choose one of table, csv, json"):
+        format_result(QueryResult(columns=()), "xml")

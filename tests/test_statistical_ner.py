@@ -1,0 +1,148 @@
+"""The shipped NER model and the corpus/scoring helpers around it.
+
+The model tests use sentences written for this file (not taken from MSRA), so
+they check that the model generalises to plain news prose rather than that it
+remembers its training data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import ModelError
+from kg.ner_train import (
+    Sentence,
+    parse_bio_blocks,
+    parse_sighan_line,
+    score_spans,
+    sentence_to_doc,
+    split_train_dev,
+)
+from kg.statistical_ner import (
+    bio_to_spans,
+    default_model_dir,
+    fold_width,
+    load_ner_model,
+    predict_spans,
+)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_ner_model()
+
+
+def entities(nlp, text: str) -> set[tuple[str, str]]:
+    (spans,) = predict_spans(nlp, [text])
+    return {(text[start:end], label) for start, end, label in spans}
+
+
+# --- the shipped model ---------------------------------------------------------------
+
+
+def test_shipped_model_is_small_and_loadable():
+    size = sum(f.stat().st_size for f in default_model_dir().rglob("*") if f.is_file())
+    assert size <= 30 * 1024 * 1024
+    assert load_ner_model() is load_ner_model()  # cached per process
+
+
+def test_tags_person_province_and_city(nlp):
+    found = entities(nlp, "昨天，张建国在浙江省杭州市考察了当地的养老服务中心。")
+    assert ("张建国", "PER") in found
+    assert ("浙江省", "LOC") in found
+    assert ("杭州市", "LOC") in found
+
+
+def test_tags_organisation(nlp):
+    found = entities(nlp, "国家发展和改革委员会今天发布通知，要求各地做好冬季供暖工作。")
+    assert ("国家发展和改革委员会", "ORG") in found
+
+
+def test_tags_several_people_and_places(nlp):
+    text = "王丽华和刘志强一起从北京出发，前往四川省成都市参加会议。"
+    found = entities(nlp, text)
+    assert {("王丽华", "PER"), ("刘志强", "PER"), ("北京", "LOC")} <= found
+
+
+def test_plain_sentence_has_no_entities(nlp):
+    assert entities(nlp, "今天天气很好，我们一起去散步吧。") == set()
+
+
+def test_offsets_refer_to_the_callers_text(nlp):
+    # Full-width digits and a leading space must not shift the offsets.
+    text = " １９９８年，李明在上海市工作。"
+    (spans,) = predict_spans(nlp, [text])
+    assert all(0 <= s < e <= len(text) for s, e, _ in spans)
+    assert ("李明", "PER") in {(text[s:e], label) for s, e, label in spans}
+    assert ("上海市", "LOC") in {(text[s:e], label) for s, e, label in spans}
+
+
+def test_predict_spans_keeps_order_and_handles_empty_text(nlp):
+    texts = ["", "李明在上海市工作。", "今天下雨。"]
+    results = list(predict_spans(nlp, texts))
+    assert len(results) == 3
+    assert results[0] == []
+    assert results[1]
+
+
+def test_missing_model_raises_model_error(tmp_path: Path):
+    with pytest.raises(ModelError, match="not found"):
+        load_ner_model(tmp_path / "no-such-model")
+
+
+# --- span conversion and scoring -----------------------------------------------------
+
+
+def test_bio_to_spans_reads_orphan_inside_tags_as_begin():
+    tags = ["I-PER", "I-PER", "O", "B-LOC", "I-LOC", "I-ORG", "B-PER", "B-PER"]
+    assert bio_to_spans(tags) == [(0, 2, "PER"), (3, 5, "LOC"), (5, 6, "ORG"), (6, 7, "PER"), (7, 8, "PER")]
+
+
+def test_parse_bio_blocks_gives_character_offsets():
+    content = "李 B-PER\n明 I-PER\n在 O\n京 B-LOC\n\n局 I-ORG\n长 O\n\n"
+    blocks = list(parse_bio_blocks(content))
+    assert blocks == [
+        Sentence("李明在京", ((0, 2, "PER"), (3, 4, "LOC"))),
+        Sentence("局长", ((0, 1, "ORG"),)),
+    ]
+
+
+def test_parse_sighan_line_folds_digits_and_maps_tags():
+    sentence = parse_sighan_line("１９９８年/o 江泽民/nr 在/o 北京/ns 会见/o 新华社/nt 记者/o ")
+    assert sentence.text == "1998年江泽民在北京会见新华社记者"
+    assert sentence.spans == ((5, 8, "PER"), (9, 11, "LOC"), (13, 16, "ORG"))
+
+
+def test_fold_width_keeps_length():
+    text = "２０２４年ＡＢＣ，中文"
+    assert fold_width(text) == "2024年ABC,中文"
+    assert len(fold_width(text)) == len(text)
+
+
+def test_split_is_deterministic_every_tenth_block():
+    blocks = [Sentence(str(i), ()) for i in range(25)]
+    train, dev = split_train_dev(blocks)
+    assert [s.text for s in dev] == ["9", "19"]
+    assert len(train) == 23
+
+
+def test_sentence_to_doc_marks_misaligned_entities_missing():
+    import spacy
+
+    nlp = spacy.blank("xx")  # whitespace tokens, so "AB" cannot hold an entity of "B" alone
+    doc = sentence_to_doc(nlp, Sentence("AB C", ((1, 2, "PER"), (3, 4, "LOC"))))
+    assert [(e.text, e.label_) for e in doc.ents] == [("C", "LOC")]
+    assert [t.ent_iob_ for t in doc] == ["", "B"]
+    assert [t.tag_ for t in doc] == ["", "B-LOC"]
+
+
+def test_score_spans_counts_exact_matches_only():
+    gold = [[(0, 2, "PER"), (3, 5, "LOC")]]
+    predicted = [[(0, 2, "PER"), (3, 4, "LOC"), (6, 8, "ORG")]]
+    scores = score_spans(gold, predicted)
+    assert scores["micro"]["tp"] == 1 and scores["micro"]["fp"] == 2 and scores["micro"]["fn"] == 1
+    assert scores["PER"]["f1"] == 1.0
+    assert scores["LOC"]["f1"] == 0.0
+    assert scores["micro"]["p"] == pytest.approx(1 / 3)

@@ -63,8 +63,10 @@ def main() -> None:
         for _ in predict_spans(nlp, texts, batch_size=args.batch_size):
             pass
 
-    rows = [("jieba.cut (baseline)", best_seconds(run_jieba, args.repeat)),
-            ("kg NER predict_spans", best_seconds(run_ner, args.repeat))]
+    rows = [
+        ("jieba.cut (baseline)", best_seconds(run_jieba, args.repeat)),
+        ("kg NER predict_spans", best_seconds(run_ner, args.repeat)),
+    ]
     print(f"{len(texts)} sentences, {chars:,} characters, best of {args.repeat}, one core")
     print(f"{'what':<24} {'seconds':>8} {'chars/s':>10}")
     for name, seconds in rows:

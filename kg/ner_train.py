@@ -190,7 +190,8 @@ def tokenizer_only_pipeline(config_path: Path):
     from spacy import util
 
     config = util.load_config(config_path)
-    return spacy.blank(config["nlp"]["lang"], config={"nlp": {"tokenizer": config["nlp"]["tokenizer"]}})
+    tokenizer = {"nlp": {"tokenizer": config["nlp"]["tokenizer"]}}
+    return spacy.blank(config["nlp"]["lang"], config=tokenizer)
 
 
 def alignment_rate(nlp, sentences: Iterable[Sentence]) -> float:
@@ -216,7 +217,7 @@ def limit_threads() -> None:
 def prepare_corpora(
     output_dir: Path, config: Path, train_zip: Path = DEFAULT_TRAIN_ZIP, dev_every: int = 10
 ) -> tuple[Path, Path]:
-    """Convert MSRA train into ``output_dir/corpus/{train,dev}.spacy`` with the config's tokenizer."""
+    """Convert MSRA train to ``output_dir/corpus/{train,dev}.spacy`` with the config's tokenizer."""
     nlp = tokenizer_only_pipeline(config)
     train, dev = split_train_dev(read_msra_train(train_zip), dev_every)
     corpus_dir = output_dir / "corpus"
@@ -307,8 +308,10 @@ def format_scores(scores: dict) -> str:
             f"{label:<6} {s['p']:6.2%} {s['r']:6.2%} {s['f1']:6.2%} {s['tp'] + s['fn']:6d}"
         )
     if "chars_per_second" in scores:
-        lines.append(f"{scores['chars']} chars in {scores['seconds']:.1f} s "
-                     f"= {scores['chars_per_second']:,.0f} chars/s")
+        lines.append(
+            f"{scores['chars']} chars in {scores['seconds']:.1f} s "
+            f"= {scores['chars_per_second']:,.0f} chars/s"
+        )
     return "\n".join(lines)
 
 
@@ -317,7 +320,9 @@ def format_scores(scores: dict) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m kg.ner_train {train,eval} …`` (what ``kg train-ner``/``eval-ner`` wrap)."""
-    parser = argparse.ArgumentParser(prog="python -m kg.ner_train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kg.ner_train", description=__doc__.split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     train_cmd = commands.add_parser("train", help="convert MSRA and train the NER pipeline")
     train_cmd.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

@@ -159,6 +159,12 @@ def _ntriples_line(triple: Triple) -> str:
     return f"{to_ox_term(subject)} {to_ox_term(predicate)} {to_ox_term(obj)} ."
 
 
+def ntriples(triples: Iterable[Triple]) -> str:
+    """Triples as an N-Triples document, one sorted line each (for HTTP uploads)."""
+    lines = sorted({_ntriples_line(t) for t in triples})
+    return "".join(line + "\n" for line in lines)
+
+
 def replace_graph_update(graph_iri: URIRef, triples: Iterable[Triple]) -> str:
     """The SPARQL UPDATE request that swaps one document graph and updates the union.
 

@@ -97,7 +97,13 @@ def test_missing_model_raises_model_error(tmp_path: Path):
 
 def test_bio_to_spans_reads_orphan_inside_tags_as_begin():
     tags = ["I-PER", "I-PER", "O", "B-LOC", "I-LOC", "I-ORG", "B-PER", "B-PER"]
-    assert bio_to_spans(tags) == [(0, 2, "PER"), (3, 5, "LOC"), (5, 6, "ORG"), (6, 7, "PER"), (7, 8, "PER")]
+    assert bio_to_spans(tags) == [
+        (0, 2, "PER"),
+        (3, 5, "LOC"),
+        (5, 6, "ORG"),
+        (6, 7, "PER"),
+        (7, 8, "PER"),
+    ]
 
 
 def test_parse_bio_blocks_gives_character_offsets():

@@ -93,7 +93,7 @@ def _word_tag(word: str) -> str | None:
     return posseg.dt.word_tag_tab.get(word)
 
 
-def _is_stop_token(word: str) -> bool:
+def _is_stop_token(word: str, use_tags: bool = True) -> bool:
     if word in lx.LEFT_STOP_WORDS:
         return True
     if _DIGITS_RE.match(word):
@@ -102,6 +102,8 @@ def _is_stop_token(word: str) -> bool:
         return True
     if len(word) == 1:
         return word in STRONG_STOP_CHARS
+    if not use_tags:
+        return False
     tag = _word_tag(word)
     if tag is not None and tag in {"v", "p", "c", "u", "uj", "ul", "d", "r", "m", "t", "f"}:
         return word not in NAME_FORMING_VERBS
@@ -115,6 +117,7 @@ def extend_left(
     *,
     max_len: int = 22,
     cross_quotes: bool = True,
+    use_tags: bool = True,
 ) -> int:
     """Walk left from ``start`` over name-like tokens and return the new start.
 
@@ -157,7 +160,7 @@ def extend_left(
         word = text[tok_start:pos]
         if _word_tag(word) is None and word[-1] in STRONG_STOP_CHARS:
             break
-        if _is_stop_token(word):
+        if _is_stop_token(word, use_tags):
             # a stop word glued to a name char (e.g. 在枫) still ends the name
             break
         if tok_start < limit:
@@ -491,7 +494,7 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
         for idx, piece in enumerate(pieces):
             s, e = pos, pos + len(piece)
             if idx == 0:
-                s = extend_left(text, e, ends_to_starts, cross_quotes=False)
+                s = extend_left(text, e, ends_to_starts, cross_quotes=False, use_tags=False)
             pos = e + 1
             item = text[s:e]
             if len(item) < 2 or not is_han(item.replace("·", "")):
@@ -500,7 +503,7 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
     for m in _SINGLE_RE.finditer(text):
         cls = lx.ENUMERATION_HEADS[m.group(2)]
         e = m.end(1)
-        s = extend_left(text, e, ends_to_starts, cross_quotes=False)
+        s = extend_left(text, e, ends_to_starts, cross_quotes=False, use_tags=False)
         item = text[s:e]
         if len(item) >= 2 and "、" not in item:
             found.append(Mention(s, e, item, _item_class(item, cls), "enumeration.head"))

@@ -120,11 +120,11 @@ def make_bad_inputs(target: Path, *, big: bool = False) -> dict[str, Path]:
     paths["unknown_extension"].write_text(SAMPLE_TEXT, encoding="utf-8")
 
     loop = target / "loop"
-    loop.mkdir(exist_ok=True)
+    (loop / "sub").mkdir(parents=True, exist_ok=True)
     (loop / "inside.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
-    link = loop / "again"
-    if not link.is_symlink():
-        os.symlink("..", link, target_is_directory=True)  # loop/again → the corpus root
+    for link, points_to in ((loop / "sub" / "back", ".."), (loop / "self", ".")):
+        if not link.is_symlink():  # loop/sub/back → loop, loop/self → loop
+            os.symlink(points_to, link, target_is_directory=True)
     paths["symlink_loop"] = loop
 
     if big:

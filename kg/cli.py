@@ -1,0 +1,361 @@
+"""The ``kg`` command line: a thin layer over the library.
+
+Each command parses its options, calls one library function, and turns a
+``KgError`` into a one-line message and exit code 1. Every command's help ends
+with an example.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kg.errors import KgError
+
+app = typer.Typer(
+    name="kg",
+    help="Build, query and explore knowledge graphs from Chinese local-governance news.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"error: {exc}", markup=False)
+    return typer.Exit(1)
+
+
+@app.command()
+def build(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .htm .jsonl)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Graph directory to create or update."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Extraction processes."),
+    dask: str | None = typer.Option(None, "--dask", help="Dask scheduler, e.g. tcp://HOST:8786."),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Also PUT each document graph to this Graph Store endpoint."
+    ),
+    max_bytes: int = typer.Option(20_000_000, "--max-bytes", help="Largest input file accepted."),
+    no_html: bool = typer.Option(False, "--no-html", help="Skip writing graph.html."),
+) -> None:
+    """Extract entities and relations from documents into a graph directory.
+
+    Writes DIR/graph.ttl, DIR/graph.trig, DIR/graph.html and the store DIR/store/.
+    Unchanged documents are skipped; changed ones replace their named graph.
+
+    Example: kg build seeds/ -o build/
+    """
+    from kg.build import build as run_build
+
+    progress = Progress(
+        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not sys.stderr.isatty(),
+    )
+    task = None
+
+    def tick(done: int, total: int) -> None:
+        nonlocal task
+        if total < 2:
+            return
+        if task is None:
+            task = progress.add_task("extract", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        with progress:
+            report = run_build(
+                inputs, output, workers=workers, dask_address=dask, max_bytes=max_bytes,
+                write_html=not no_html, endpoint=endpoint, progress=tick,
+            )
+    except KgError as exc:
+        raise _fail(exc) from exc
+    for failure in report.failures:
+        err.print(f"error: {failure}", markup=False)
+    out.print(f"documents: {report.built} built, {report.skipped} unchanged, "
+              f"{len(report.failures)} failed")
+    if report.entities_by_class:
+        out.print("entities: " + ", ".join(f"{k} {v}" for k, v in sorted(report.entities_by_class.items())))
+    if report.relations_by_property:
+        out.print("relations: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(report.relations_by_property.items())))
+    for name, path in report.outputs.items():
+        out.print(f"{name}: {path}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def query(
+    directory: Path | None = typer.Argument(None, help="Graph directory (omit with --endpoint)."),
+    sparql: str | None = typer.Argument(None, help="A SPARQL query."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Read the query from a .rq file."),
+    named: str | None = typer.Option(None, "--named", "-n", help="A named query; see --list."),
+    param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE for a named query."),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    endpoint: str | None = typer.Option(None, "--endpoint", help="Query a SPARQL endpoint instead."),
+    list_queries: bool = typer.Option(False, "--list", help="List the named queries."),
+) -> None:
+    """Answer a SPARQL query over a graph directory.
+
+    Example: kg query build --named cross-regional-alliances
+    """
+    from kg import query as q
+
+    try:
+        if list_queries:
+            for nq in q.list_named_queries():
+                params = " ".join(f"--param {p}=…" for p in nq.params)
+                out.print(f"{nq.name}  {params}\n    {nq.description}", markup=False)
+            return
+        bindings = q.parse_params(param)
+        if sum(x is not None for x in (sparql, file, named)) != 1:
+            raise KgError("give exactly one of: a SPARQL string, --file Q.rq, or --named NAME")
+        if fmt not in ("table", "csv", "json"):
+            raise KgError(f"unknown --format {fmt!r}; use table, csv or json")
+        if file is not None:
+            if not file.is_file():
+                raise KgError(f"{file}: no such query file")
+            sparql = file.read_text(encoding="utf-8")
+        if endpoint:
+            from kg.server import query_endpoint
+
+            text = sparql if named is None else q.load_named_query(named).sparql
+            result = query_endpoint(endpoint, text, bindings)
+        else:
+            if directory is None:
+                raise KgError("give a graph directory (or --endpoint URL)")
+            from kg.store import GraphStore
+
+            with GraphStore.open(directory, create=False, read_only=True) as store:
+                if named:
+                    result = q.run_named_query(store, named, bindings)
+                else:
+                    result = q.run_query(store, sparql or "", bindings)
+        out.print(q.format_result(result, fmt), markup=False, end="")
+    except KgError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def viz(
+    directory: Path = typer.Argument(..., help="Graph directory."),
+    output: Path = typer.Option(..., "-o", "--output", help="HTML file to write."),
+    max_nodes: int = typer.Option(1500, "--max-nodes", help="Cap of the default view."),
+) -> None:
+    """Write one self-contained, offline, interactive HTML network of the graph.
+
+    Example: kg viz build -o graph.html
+    """
+    from kg.store import GraphStore
+    from kg.viz import write_html
+
+    try:
+        with GraphStore.open(directory, create=False, read_only=True) as store:
+            graph = store.rdflib_graph()
+        write_html(graph, output, max_nodes=max_nodes)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(f"graph.html: {output}")
+
+
+@app.command()
+def validate(directory: Path = typer.Argument(..., help="Graph directory.")) -> None:
+    """Check the graph against the SHACL shapes in ontology/shapes.ttl.
+
+    Example: kg validate build
+    """
+    from kg.store import GraphStore
+    from kg.validate import validate_graph
+
+    try:
+        with GraphStore.open(directory, create=False, read_only=True) as store:
+            graph = store.rdflib_graph()
+        conforms, report = validate_graph(graph)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    if conforms:
+        out.print("conforms: the graph satisfies every shape")
+        return
+    err.print(report, markup=False)
+    raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    gold: Path = typer.Argument(..., help="A gold .json file, or a folder of dNN.gold.json + dNN.txt."),
+    directory: Path | None = typer.Argument(None, help="Built graph directory (with a gold file)."),
+    misses: bool = typer.Option(True, "--misses/--no-misses", help="List what was missed."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Also write the report here."),
+) -> None:
+    """Score graphs against reference annotations (see shared/eval/README.md).
+
+    With a gold file and a graph directory, scores that graph. With a folder,
+    builds each article in it and prints a per-document table and micro totals.
+
+    Example: kg eval ../shared/eval/seed.gold.json build/
+    """
+    from kg import evaluate as ev
+
+    try:
+        if gold.is_dir():
+            rows = ev.evaluate_folder(gold, _build_in_memory)
+        else:
+            if directory is None:
+                raise KgError("give the graph directory to score, e.g. kg eval GOLD.json build/")
+            from kg.store import GraphStore
+
+            with GraphStore.open(directory, create=False, read_only=True) as store:
+                graph = store.rdflib_graph()
+            rows = [(gold.name.replace(".gold.json", ""), ev.score_graph(ev.load_gold(gold), graph))]
+        report = ev.format_report(rows, show_misses=misses)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(report, markup=False)
+    if output:
+        from kg.fsutil import atomic_write_text
+
+        atomic_write_text(output, report)
+
+
+def _build_in_memory(paths: list[Path]):
+    """Build a graph for scoring without touching any directory."""
+    from rdflib import Graph
+
+    from kg.build import process_document
+    from kg.clean import clean_document
+    from kg.ingest import iter_documents
+    from kg.model import Failure
+
+    g = Graph()
+    for raw in iter_documents(paths):
+        if isinstance(raw, Failure):
+            raise KgError(str(raw))
+        done = process_document(clean_document(raw))
+        if isinstance(done, Failure):
+            raise KgError(str(done))
+        g.parse(data=done.ntriples, format="nt")
+    return g
+
+
+@app.command()
+def remove(
+    directory: Path = typer.Argument(..., help="Graph directory."),
+    doc: str = typer.Argument(..., help="Document id, IRI or source path."),
+) -> None:
+    """Delete one document's statements (and nothing else) from a graph directory.
+
+    Example: kg remove build seeds/000_7df76e14de67d081.txt
+    """
+    from kg.build import remove_document
+
+    try:
+        remove_document(directory, doc)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(f"removed: {doc}")
+
+
+@app.command()
+def stats(directory: Path = typer.Argument(..., help="Graph directory.")) -> None:
+    """Counts, central entities, communities and cross-regional links.
+
+    Example: kg stats build
+    """
+    from kg.analytics import format_stats, graph_stats
+    from kg.store import GraphStore
+
+    try:
+        with GraphStore.open(directory, create=False, read_only=True) as store:
+            graph = store.rdflib_graph()
+        out.print(format_stats(graph_stats(graph)), markup=False)
+    except KgError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def export(
+    directory: Path = typer.Argument(..., help="Graph directory."),
+    fmt: str = typer.Option(..., "--format", help="graphml, gexf, jsonld or nquads."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write."),
+) -> None:
+    """Export the graph for Gephi, Cytoscape or other RDF tools.
+
+    Example: kg export build --format graphml -o graph.graphml
+    """
+    from kg.analytics import export as run_export
+    from kg.store import GraphStore
+
+    try:
+        with GraphStore.open(directory, create=False, read_only=True) as store:
+            graph = store.rdflib_graph()
+        path = run_export(graph, output, fmt)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(f"{fmt}: {path}")
+
+
+@app.command()
+def serve(
+    directory: Path = typer.Argument(..., help="Graph directory."),
+    port: int = typer.Option(7878, "--port", help="TCP port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback by default)."),
+) -> None:
+    """Serve the graph read-only as a SPARQL 1.1 endpoint (Oxigraph server).
+
+    Example: kg serve build --port 7878   # then query http://127.0.0.1:7878/query
+    """
+    from kg.server import serve as run_serve
+
+    try:
+        run_serve(directory, host=host, port=port)
+    except KgError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("train-ner")
+def train_ner(
+    output: Path = typer.Option(REPO_ROOT / "training" / "output", "-o", "--output"),
+    config: Path | None = typer.Option(None, "--config", help="spaCy training config."),
+) -> None:
+    """Train the statistical NER on MSRA (reads ../shared/data, writes OUTPUT).
+
+    Example: kg train-ner -o training/output
+    """
+    from kg.ner_train import train_ner as run_train
+
+    try:
+        run_train(output, config)
+    except KgError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("eval-ner")
+def eval_ner(
+    test_file: Path = typer.Argument(
+        REPO_ROOT.parent / "shared" / "data" / "ner" / "msra" / "testright1.txt",
+        help="MSRA test file in word/tag format.",
+    ),
+    model: Path | None = typer.Option(None, "--model", help="Model folder (default: shipped)."),
+) -> None:
+    """Score the NER model on MSRA test: exact-span micro P/R/F1 and per label.
+
+    Example: kg eval-ner ../shared/data/ner/msra/testright1.txt
+    """
+    from kg.ner_train import evaluate_msra, format_scores
+
+    try:
+        scores = evaluate_msra(model, test_file)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(format_scores(scores), markup=False)
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="kg")

@@ -10,9 +10,9 @@ tools (JSON-LD, N-Quads).
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -22,6 +22,7 @@ import networkx as nx
 from rdflib import Graph
 
 from kg.errors import KgError
+from kg.fsutil import atomic_write_bytes
 from kg.netgraph import alliance_members, simple_undirected, to_networkx
 from kg.vocab import PREFIXES
 
@@ -249,7 +250,7 @@ def export(graph: Graph, path: str | os.PathLike, fmt: str) -> Path:
     GraphML and GEXF hold the entity network (string attributes only, evidence as
     a JSON string), for Gephi or Cytoscape. JSON-LD and N-Quads hold every triple;
     a graph without named graphs is written as N-Triples, which is valid N-Quads.
-    The file is replaced atomically.
+    The file is replaced atomically (``kg.fsutil``).
     """
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
@@ -257,15 +258,15 @@ def export(graph: Graph, path: str | os.PathLike, fmt: str) -> Path:
     target = Path(path)
     if fmt in ("graphml", "gexf"):
         flat = string_attributes(to_networkx(graph))
-        writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
-        _write_atomic(target, lambda handle: writer(flat, handle))
+        buffer = io.BytesIO()
+        (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(flat, buffer)
+        data = buffer.getvalue()
     else:
         rdf_format = "json-ld" if fmt == "jsonld" else (
             "nquads" if graph.context_aware else "nt")
         options = {"context": dict(PREFIXES), "auto_compact": True} if fmt == "jsonld" else {}
         data = graph.serialize(format=rdf_format, encoding="utf-8", **options)
-        _write_atomic(target, lambda handle: handle.write(data))
-    return target
+    return atomic_write_bytes(target, data)
 
 
 def string_attributes(net: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -305,19 +306,3 @@ def _strings(attrs: dict) -> dict[str, str]:
             continue
         out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
-
-
-def _write_atomic(target: Path, write) -> None:
-    """Write through a temporary file in the target's folder, then rename over it."""
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise ExportError(f"cannot write {target}: folder {directory} does not exist; create it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

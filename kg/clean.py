@@ -32,7 +32,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from pypinyin import Style, pinyin
@@ -222,9 +222,10 @@ _DATE_PATTERNS = (
 def parse_date(text: str) -> tuple[str, tuple[int, int]] | None:
     """The first full date (with year) in ``text`` as ISO 8601, and its span.
 
-    With a time of day the result is a Beijing-time ``xsd:dateTime``
-    (``2022年01月19日12:20`` → ``2022-01-19T12:20:00+08:00``); without one it
-    is a plain date (``2023-03-24``).
+    The result is a Beijing-time ``xsd:dateTime``, as ``Metadata.published``
+    and the SHACL shapes require: ``2022年01月19日12:20`` →
+    ``2022-01-19T12:20:00+08:00``. A date without a time of day is given as the
+    start of that day (``2023年03月24日`` → ``2023-03-24T00:00:00+08:00``).
     """
     found = []
     for pattern in _DATE_PATTERNS:
@@ -245,8 +246,6 @@ def _iso(groups: tuple[str | None, ...]) -> str | None:
         moment = datetime(year, month, day, hour or 0, minute or 0, second or 0)  # type: ignore[arg-type]
     except ValueError:
         return None
-    if hour is None:
-        return moment.date().isoformat()
     return moment.isoformat() + "+08:00"
 
 
@@ -265,6 +264,12 @@ _STOP = r"\s|[|｜()（）\[\]【】<>《》]"
 _LABELLED_FIELD = re.compile(
     rf"({_LABEL_ALTERNATION})\s*[:：]\s*(.*?)(?={_STOP}|$|(?:{_LABEL_ALTERNATION})\s*[:：])"
 )
+#: An editor field may list names separated by spaces, so it runs to a bracket, a
+#: bar, the next label or the end of the line.
+_EDITOR_FIELD = re.compile(
+    rf"({'|'.join(sorted(_EDITOR_LABELS, key=len, reverse=True))})\s*[:：]\s*"
+    rf"([^()（）\[\]【】|｜]*?)\s*(?=[)）\]】|｜]|$|\s+(?:{_LABEL_ALTERNATION})\s*[:：])"
+)
 _URL = re.compile(r"(?:https?://|www\.)[^\s()（）]+", re.I)
 _LEFTOVER = re.compile(r"[\s|｜/\\()（）\[\]【】·•\-—_:：,，;；]*")
 #: Words that describe how a source supplied the text, not part of its name.
@@ -281,8 +286,14 @@ class _MetaLine:
     names_person: bool = False
 
 
+#: Metadata lines are short; longer ones are not examined.
+_MAX_META_LINE = 200
+
+
 def read_metadata_line(simple: str) -> _MetaLine | None:
     """Fields of a line that holds only metadata (date, labelled fields, URLs), else None."""
+    if len(simple) > _MAX_META_LINE:
+        return None
     meta = _MetaLine()
     rest = simple
     date = parse_date(simple)
@@ -290,13 +301,16 @@ def read_metadata_line(simple: str) -> _MetaLine | None:
         meta.published = date[0]
         rest = rest[: date[1][0]] + " " + rest[date[1][1] :]
     rest = _URL.sub(" ", rest)
-    fields = list(_LABELLED_FIELD.finditer(rest))
-    for match in fields:
+    editor_fields = list(_EDITOR_FIELD.finditer(rest))
+    for match in editor_fields:
+        if not _preceded_by_han(rest, match.start()):
+            meta.editors += [name for name in _NAME_SEPARATORS.split(match.group(2)) if name]
+    rest = _EDITOR_FIELD.sub(" ", rest)
+    fields = editor_fields + list(_LABELLED_FIELD.finditer(rest))
+    for match in fields[len(editor_fields) :]:
         label, value = match.group(1), match.group(2).strip()
         if label in _SOURCE_LABELS and value:
             meta.source = meta.source or _SOURCE_TRAILERS.sub("", value) or value
-        elif label in _EDITOR_LABELS and value and not _preceded_by_han(rest, match.start()):
-            meta.editors += [name for name in _NAME_SEPARATORS.split(value) if name]
         elif label in _PERSON_LABELS:
             meta.names_person = True
     rest = _LABELLED_FIELD.sub(" ", rest)
@@ -328,12 +342,17 @@ _CHROME_WORDS = frozenset(
 )
 _CHROME_SPLIT = re.compile(r"[\s|｜/·•【】\[\]()（）「」:：>»]+")
 #: Footers that may run long (copyright, disclaimers, licence numbers).
-_FOOTER = re.compile(
-    r"^(?:版权所有|copyright|©|\(c\)|免责声明|本站声明|声明[:：]|本网站所刊登|本网所刊登|"
-    r"转载请注明|未经授权|未经许可)|版权所有|all rights reserved|icp[备证]|公网安备|"
-    r"违法和不良信息举报",
+_FOOTER_START = re.compile(
+    r"(?:版权所有|copyright|©|\(c\)|免责声明|本站声明|声明[:：]|本网站所刊登|本网所刊登|"
+    r"转载请注明|未经授权|未经许可)",
     re.I,
 )
+#: Footer markers that may sit anywhere in a line, trusted only in short lines: a
+#: paragraph may well mention copyright or an ICP licence.
+_FOOTER_ANYWHERE = re.compile(
+    r"版权所有|all rights reserved|icp[备证]|公网安备|违法和不良信息举报", re.I
+)
+_FOOTER_LINE = 80
 #: Short lines that introduce widgets and link lists.
 _SHORT_CHROME = re.compile(
     r"^(?:相关新闻|相关阅读|相关推荐|相关链接|延伸阅读|热点推荐|编辑推荐|推荐阅读|热门推荐|"
@@ -348,7 +367,9 @@ def is_chrome(simple: str) -> bool:
     words = [w for w in _CHROME_SPLIT.split(simple.lower()) if w]
     if words and all(word in _CHROME_WORDS for word in words):
         return True
-    if _FOOTER.search(simple):
+    if _FOOTER_START.match(simple):
+        return True
+    if len(simple) <= _FOOTER_LINE and _FOOTER_ANYWHERE.search(simple):
         return True
     return len(simple) <= _SHORT and _SHORT_CHROME.match(simple) is not None
 
@@ -450,61 +471,91 @@ class _Found:
 _MAX_HEADER_LINES = 30
 
 
-def _header_end(lines: list[_Line]) -> int:
-    """Index of the first paragraph line, or 0 when the text has no recognisable header."""
-    for index, line in enumerate(lines[:_MAX_HEADER_LINES]):
-        simple = line.simple
-        if (
-            simple
-            and not is_chrome(simple)
-            and read_metadata_line(simple) is None
-            and read_breadcrumb(simple) is None
-            and is_paragraph(simple)
-        ):
-            return index
-    return 0
+@dataclass
+class _Classified:
+    """What a line is, decided once: chrome, metadata, breadcrumb, navigation or text."""
+
+    line: _Line
+    chrome: bool = False
+    meta: _MetaLine | None = None
+    crumb: tuple[str | None, str | None] | None = None
+    nav: bool = False
+
+    @property
+    def is_text(self) -> bool:
+        return not (self.chrome or self.meta or self.crumb or self.nav)
+
+
+def _classify(line: _Line) -> _Classified:
+    simple = line.simple
+    if is_chrome(simple):
+        return _Classified(line, chrome=True)
+    meta = read_metadata_line(simple)
+    if meta is not None:
+        return _Classified(line, meta=meta)
+    return _Classified(line, crumb=read_breadcrumb(simple), nav=is_nav_bar(simple))
+
+
+def _header_layout(items: list[_Classified]) -> tuple[int, int | None]:
+    """(number of header items, index of the title among them or None).
+
+    The header is everything before the first paragraph of text, when that
+    paragraph comes within the first lines; otherwise there is no header. The
+    title is the first heading-like text line in the header.
+    """
+    end = next(
+        (
+            index
+            for index, item in enumerate(items[:_MAX_HEADER_LINES])
+            if item.is_text and not item.crumb and not item.nav and is_paragraph(item.line.simple)
+        ),
+        0,
+    )
+    headings = (
+        index
+        for index in range(end)
+        if items[index].is_text and _is_heading(items[index].line.simple, _MIN_TITLE)
+    )
+    return end, next(headings, None)
 
 
 def _select_lines(lines: list[_Line], found: _Found) -> list[_Line]:
     """The lines that belong to the article; metadata is collected into ``found``."""
-    header_end = _header_end(lines)
+    items = [_classify(line) for line in lines if line.simple]
+    header_end, title_index = _header_layout(items)
     kept: list[_Line] = []
-    previous: _Line | None = None
-    title_line: _Line | None = None
-    in_body = False
-    for index, line in enumerate(lines):
-        simple = line.simple
-        if not simple:
+    for index, item in enumerate(items):
+        line, simple, in_header = item.line, item.line.simple, index < header_end
+        if item.chrome:
             continue
-        in_header = index < header_end
-        meta = None if is_chrome(simple) else read_metadata_line(simple)
-        crumb = read_breadcrumb(simple) if in_header and meta is None else None
-        if is_chrome(simple):
-            pass
-        elif meta is not None:
-            found.add(meta)
-            if meta.names_person:
+        if item.meta is not None:
+            found.add(item.meta)
+            if item.meta.names_person:
                 kept.append(line)
-        elif crumb is not None:
-            found.publisher = found.publisher or crumb[0]
-            found.channel = found.channel or crumb[1]
-        elif in_header and is_nav_bar(simple):
-            pass
-        elif in_header and title_line is None:
-            if _is_heading(simple, _MIN_TITLE):
-                found.title, title_line = simple, line
-                kept.append(line)
-            elif found.site_line is None and len(simple) <= 12 and not re.search(r"\d", simple):
-                found.site_line = simple  # a site name above the title; dropped
-        elif in_header and previous is title_line and _is_heading(simple, 4):
+            continue
+        if in_header and item.crumb is not None:
+            found.publisher = found.publisher or item.crumb[0]
+            found.channel = found.channel or item.crumb[1]
+            continue
+        if in_header and item.nav:
+            continue
+        if in_header and title_index is not None and index < title_index:
+            # Above the title: site names and slogans. The first short one names the site.
+            if found.site_line is None and len(simple) <= 12 and not re.search(r"\d", simple):
+                found.site_line = simple
+            continue
+        if index == title_index:
+            found.title = simple
+        elif (
+            in_header
+            and title_index is not None
+            and index == title_index + 1
+            and _is_heading(simple, 4)
+        ):
             found.subtitle = simple
-            kept.append(line)
-        else:
-            if not in_header and not in_body:
-                in_body = True
-                found.publisher = found.publisher or publisher_in_first_paragraph(simple)
-            kept.append(line)
-        previous = line
+        elif index == header_end and found.publisher is None:
+            found.publisher = publisher_in_first_paragraph(simple)
+        kept.append(line)
     return kept
 
 
@@ -554,9 +605,21 @@ def _simplified(value: str | None) -> str | None:
     return to_simplified(value) if value else None
 
 
+_BEIJING = timezone(timedelta(hours=8))
+
+
 def _normalise_date(value: str | None) -> str | None:
-    """A date given as metadata, in the same ISO form as dates read from the text."""
+    """A date given as metadata, in the same ISO form as dates read from the text.
+
+    A timestamp that carries its own offset is converted to Beijing time.
+    """
     if not value:
         return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is not None and moment.tzinfo is not None:
+        return moment.astimezone(_BEIJING).replace(microsecond=0).isoformat()
     found = parse_date(value)
     return found[0] if found else None

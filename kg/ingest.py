@@ -198,9 +198,18 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[RawDocument | Failure]:
         yield Failure(source, _too_large_problem(max(size, len(data)), max_bytes, "file"))
         return
     try:
-        yield document_from_bytes(data, source, media_type)
+        document = document_from_bytes(data, source, media_type)
     except InputError as error:
         yield Failure(error.source, error.problem)
+    except Exception as error:  # noqa: BLE001 - one unexpected input must not stop the batch
+        yield Failure(source, _unexpected_problem(error))
+    else:
+        yield document
+
+
+def _unexpected_problem(error: BaseException) -> str:
+    detail = " ".join(str(error).split())[:200]
+    return f"could not be read ({type(error).__name__}: {detail}); please report this file"
 
 
 def _too_large_problem(size: int, max_bytes: int, what: str) -> str:
@@ -469,6 +478,8 @@ def parse_jsonl_record(line: bytes, where: str) -> RawDocument:
         raise InputError(where, f"invalid UTF-8 at byte {error.start} of the line") from None
     except json.JSONDecodeError as error:
         raise InputError(where, f"malformed JSON: {error.msg} at character {error.pos}") from None
+    except RecursionError:
+        raise InputError(where, "malformed JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise InputError(where, f"expected a JSON object, got {type(record).__name__}")
     text = record.get("text")

@@ -24,7 +24,7 @@ import html
 import json
 import math
 import os
-import tempfile
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from scipy.spatial import cKDTree
 
 from kg.analytics import pagerank, ranked
 from kg.errors import KgError
+from kg.fsutil import atomic_write_text
 from kg.netgraph import LABEL_LANGUAGES, UNTYPED, simple_undirected, to_networkx
 from kg.resources import ontology_file
 from kg.vocab import ADMIN_CLASSES, ENTITY_CLASSES, KG, RELATION_PROPERTIES
@@ -76,8 +77,8 @@ RELATION_COLOUR: dict[str, str] = {
     "locatedIn": "#9ecae1",
     "memberOf": "#9467bd",
     "brandOf": "#e377c2",
-    "launched": "#ff7f0e",
-    "organizedBy": "#ffbb78",
+    "launched": "#17becf",
+    "organizedBy": "#9edae5",
     "publishedBy": "#c7c7c7",
     "heldIn": "#bcbd22",
     "settledIn": "#8c564b",
@@ -115,21 +116,8 @@ def render_html(graph: Graph | nx.MultiDiGraph, *, max_nodes: int = 1500,
 def write_html(graph: Graph | nx.MultiDiGraph, path: str | os.PathLike, *,
                max_nodes: int = 1500, title: str = "Knowledge graph 知识图谱") -> Path:
     """Render ``graph`` and write it to ``path`` as UTF-8, replacing the file atomically."""
-    target = Path(path)
     page = render_html(graph, max_nodes=max_nodes, title=title)
-    directory = target.parent
-    if not directory.is_dir():
-        raise VizError(f"cannot write {target}: folder {directory} does not exist; create it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(page.encode("utf-8"))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(path, page, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- payload
@@ -168,7 +156,7 @@ def build_payload(net: nx.MultiDiGraph, *, max_nodes: int = 1500,
                    for e in attrs["evidence"]],
         })
     vis_nodes, vis_edges, *_ = vis.get_network_data()
-    nodes = [{**_node_record(net.nodes[iri], iri, scores[iri]), "vis": vis_nodes[i]}
+    nodes = [{**_node_record(net, iri, scores[iri]), "vis": vis_nodes[i]}
              for i, iri in enumerate(iris)]
     for record, vis_edge in zip(edges, vis_edges, strict=True):
         record["vis"] = vis_edge
@@ -237,7 +225,10 @@ def _darker(colour: str, factor: float = 0.7) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (r, g, b)))
 
 
-def _node_record(attrs: dict, iri: str, score: float) -> dict:
+def _node_record(net: nx.MultiDiGraph, iri: str, score: float) -> dict:
+    attrs = net.nodes[iri]
+    member_provinces = [net.nodes[p]["label"] if p in net else p
+                        for p in attrs["member_provinces"]]
     record = {
         "iri": iri,
         "cls": attrs["cls"],
@@ -250,7 +241,7 @@ def _node_record(attrs: dict, iri: str, score: float) -> dict:
         "level": attrs["admin_level"],
         "province": attrs["province_label"],
         "cross": attrs["cross_regional"],
-        "memberProvinces": list(attrs["member_provinces"]),
+        "memberProvinces": member_provinces,
     }
     record.update({k: v for k, v in optional.items() if v})
     return record
@@ -333,20 +324,21 @@ def assemble_page(payload: dict, title: str) -> str:
     """Fill ``assets/viewer.html`` with the inlined libraries, the viewer and the data."""
     template = _read_asset(ASSETS / "viewer.html")
     parts = {
-        "{{TITLE}}": html.escape(title, quote=True),
-        "{{VIS_CSS}}": _inline_safe(_vis_file("vis-network.css"), "style"),
-        "{{VIEWER_CSS}}": _inline_safe(_read_asset(ASSETS / "viewer.css"), "style"),
-        "{{VIS_JS}}": _inline_safe(_vis_file("vis-network.min.js"), "script"),
-        "{{VIEWER_JS}}": _inline_safe(_read_asset(ASSETS / "viewer.js"), "script"),
-        "{{DATA}}": script_json(payload),
+        "TITLE": html.escape(title, quote=True),
+        "VIS_CSS": _inline_safe(_vis_file("vis-network.css"), "style"),
+        "VIEWER_CSS": _inline_safe(_read_asset(ASSETS / "viewer.css"), "style"),
+        "VIS_JS": _inline_safe(_vis_file("vis-network.min.js"), "script"),
+        "VIEWER_JS": _inline_safe(_read_asset(ASSETS / "viewer.js"), "script"),
+        "DATA": script_json(payload),
     }
-    page = template
-    for placeholder, value in parts.items():
-        head, sep, tail = page.partition(placeholder)
-        if not sep:
-            raise VizError(f"{ASSETS / 'viewer.html'} lacks the placeholder {placeholder}")
-        page = head + value + tail
-    return page
+    missing = set(parts) - set(_PLACEHOLDER.findall(template))
+    if missing:
+        raise VizError(f"{ASSETS / 'viewer.html'} lacks the placeholders {sorted(missing)}")
+    # One pass, so text substituted for one placeholder is never scanned for another.
+    return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], template)
+
+
+_PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 
 
 def _read_asset(path: Path) -> str:
@@ -381,7 +373,8 @@ def _inline_safe(text: str, element: str) -> str:
 #: Components up to this size go through networkx's spring layout; larger ones use the
 #: cut-off force layout below, whose cost grows with n log n instead of n².
 SPRING_LIMIT = 300
-EDGE_LENGTH = 90.0  # pixels between neighbours, roughly
+NODE_SPACING = 70.0  # pixels from a node to its nearest neighbour, typically
+EDGE_LENGTH = 90.0  # pixels from a node to a neighbour placed next to it (capped views)
 
 
 def layout(net: nx.MultiDiGraph, core: list[str]) -> dict[str, tuple[float, float]]:
@@ -413,7 +406,7 @@ def _components(graph: nx.Graph) -> list[set[str]]:
 
 
 def _component_layout(component: nx.Graph) -> dict[str, np.ndarray]:
-    """Positions centred on the origin with neighbours about ``EDGE_LENGTH`` apart."""
+    """Positions centred on the origin, nodes about ``NODE_SPACING`` from their nearest."""
     nodes = list(component.nodes)
     if len(nodes) == 1:
         return {nodes[0]: np.zeros(2)}
@@ -422,11 +415,22 @@ def _component_layout(component: nx.Graph) -> dict[str, np.ndarray]:
         pos = np.array([raw[n] for n in nodes])
     else:
         pos = _cutoff_force_layout(component, nodes)
-    pos = pos - pos.mean(axis=0)
-    lengths = [np.linalg.norm(pos[i] - pos[j]) for i, j in _edge_indices(component, nodes)]
-    typical = float(np.median(lengths)) if lengths else 1.0
-    pos *= EDGE_LENGTH / max(typical, 1e-9)
+    pos = (pos - pos.mean(axis=0)) * (NODE_SPACING / _typical_spacing(pos))
     return {n: pos[i] for i, n in enumerate(nodes)}
+
+
+def _typical_spacing(pos: np.ndarray) -> float:
+    """Median distance from a node to its nearest neighbour (scale-free measure of density).
+
+    Scaling every component so this becomes ``NODE_SPACING`` keeps nodes from
+    overlapping whatever the layout algorithm's own units are.
+    """
+    if len(pos) < 2:
+        return 1.0
+    distances, _ = cKDTree(pos).query(pos, k=2)
+    nearest = distances[:, 1]
+    nearest = nearest[nearest > 0]
+    return float(np.median(nearest)) if len(nearest) else 1.0
 
 
 def _edge_indices(graph: nx.Graph, nodes: list[str]) -> np.ndarray:

@@ -179,7 +179,8 @@ def sample_graph() -> Graph:
     b.relation(LVXIANG, "cooperatesWith", FENGJING, sentence=s4, doc=doc, span=(200, 220),
                trigger="合作", confidence=0.6)
 
-    second = b.article("a1b2c3d4e5f60718", "长三角产业集群联盟举行年会", "2023-03-02T09:00:00+08:00")
+    second = b.article("a1b2c3d4e5f60718", "长三角产业集群联盟举行年会",
+                       "2023-03-02T09:00:00+08:00")
     t0 = b.sentence(second, 0, "新埭镇与枫泾镇共同成立的长三角产业集群联盟举行年会。", 0)
     b.relation(XINDAI, "memberOf", ALLIANCE, sentence=t0, doc=second, span=(0, 25),
                trigger="成立")

@@ -187,7 +187,7 @@ def test_dev_metadata(dev_docs):
     assert meta["d04"].source == "上海徐汇"
     assert meta["d04"].editors == ()  # "收集编辑" is not an editor label
     assert meta["d05"].publisher == "黄淮网"
-    assert meta["d06"].published == "2023-03-24"
+    assert meta["d06"].published == "2023-03-24T00:00:00+08:00"
     assert meta["d07"].title is None  # a lead-in sentence ending in a dash is not a title
     assert meta["d10"].publisher == "新华网"
     assert {d.script for n, (_, d) in dev_docs.items() if n in {"d01", "d02", "d05"}} == {"Hans"}
@@ -239,6 +239,18 @@ def test_a_typical_page():
     assert_offsets_exact(doc, PAGE)
 
 
+def test_a_short_heading_without_a_title_above_the_body_is_kept():
+    doc = clean_document(raw("某鎮揭牌\n日前，某鎮聯合黨委揭牌成立。"))
+    assert doc.text == "某鎮揭牌\n日前，某鎮聯合黨委揭牌成立。"
+    assert doc.metadata.title is None
+    assert doc.metadata.publisher is None
+
+
+def test_a_text_of_short_lines_keeps_them_all():
+    text = "甲鎮\n乙村\n丙社區"
+    assert clean_document(raw(text)).text == text
+
+
 def test_provenance_headers_give_the_url_and_are_dropped():
     text = "# source: https://example.org/a.html\n# retrieved-excerpt: yes\n正文第一句。\n"
     doc = clean_document(raw(text))
@@ -251,6 +263,19 @@ def test_raw_metadata_is_used_and_simplified():
     assert doc.metadata.title == "标题"
     assert doc.metadata.published == "2021-06-18T08:00:00+08:00"
     assert doc.metadata.url == "u"
+
+
+@pytest.mark.parametrize(
+    ("given", "published"),
+    [
+        ("2023-03-24", "2023-03-24T00:00:00+08:00"),
+        ("2023-03-24T01:30:00Z", "2023-03-24T09:30:00+08:00"),
+        ("2023-03-24T09:30:00+08:00", "2023-03-24T09:30:00+08:00"),
+        ("not a date", None),
+    ],
+)
+def test_dates_given_as_metadata(given, published):
+    assert clean_document(raw("正文。", date=given)).metadata.published == published
 
 
 def test_markdown_markup_is_removed_with_exact_offsets():
@@ -267,8 +292,8 @@ def test_markdown_markup_is_removed_with_exact_offsets():
         ("2022年01月19日12:20 |", "2022-01-19T12:20:00+08:00"),
         ("2022年1月9日 08:05:30", "2022-01-09T08:05:30+08:00"),
         ("发布时间：2020-05-18 10:58:09", "2020-05-18T10:58:09+08:00"),
-        ("2023/03/24", "2023-03-24"),
-        ("2023年03月24日", "2023-03-24"),
+        ("2023/03/24", "2023-03-24T00:00:00+08:00"),
+        ("2023年03月24日", "2023-03-24T00:00:00+08:00"),
         ("2023年02月30日", None),
         ("3月28日", None),
     ],
@@ -303,7 +328,14 @@ def test_chrome_lines(line):
 
 @pytest.mark.parametrize(
     "line",
-    ["某镇召开大会", "会议要求，各乡镇要细化方案。", "(来源:金山报)", "中国共产党某某支部委员会"],
+    [
+        "某镇召开大会",
+        "会议要求，各乡镇要细化方案。",
+        "(来源:金山报)",
+        "中国共产党某某支部委员会",
+        "会上，园区为入驻企业集中办理了ICP备案等手续，"
+        + "并就数据安全、网络运营等事项作了说明。" * 3,
+    ],
 )
 def test_not_chrome(line):
     assert not is_chrome(line)
@@ -312,6 +344,9 @@ def test_not_chrome(line):
 def test_metadata_lines():
     meta = read_metadata_line("(责编:沐一帆、韩庆)")
     assert meta is not None and meta.editors == ["沐一帆", "韩庆"]
+    assert read_metadata_line("（责任编辑：张三 李四）").editors == ["张三", "李四"]
+    assert read_metadata_line("编辑:王五 来源:某报").editors == ["王五"]
+    assert read_metadata_line("编辑:王五 来源:某报").source == "某报"
     assert read_metadata_line("(来源:金山报)").source == "金山报"
     line = "来源:澎湃新闻 2018-03-31 13:06   https://www.yybnet.net/"
     assert read_metadata_line(line).source == "澎湃新闻"

@@ -251,6 +251,26 @@ def test_jsonl_record_problems(tmp_path, line, problem):
     assert problem in failure.problem
 
 
+def test_a_deeply_nested_jsonl_record_is_a_failure(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 100_000 + "\n" + '{"text": "正文。"}\n', encoding="utf-8")
+    failure, document = iter_documents([path])
+    assert isinstance(failure, Failure) and "nested too deeply" in failure.problem
+    assert isinstance(document, RawDocument)
+
+
+def test_an_unexpected_error_while_decoding_is_a_failure(tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text("正文。", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise ValueError("something\nunforeseen")
+
+    monkeypatch.setattr(kg.ingest, "decode_bytes", broken)
+    failure = assert_failure(only(path), path, "ValueError: something unforeseen")
+    assert "please report" in failure.problem
+
+
 def test_blank_jsonl_lines_are_skipped_and_numbering_follows_the_file(tmp_path):
     path = tmp_path / "gaps.jsonl"
     path.write_text('\n{"text": "甲。"}\n\n{"text": "乙。"}\n', encoding="utf-8")
@@ -286,6 +306,13 @@ def test_folders_are_walked_in_name_order_skipping_hidden_entries(tmp_path):
     assert names == [
         Path(d.source).relative_to(tmp_path).as_posix() for d in iter_documents([tmp_path])
     ]
+
+
+def test_a_file_reached_twice_is_read_once(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("甲。", encoding="utf-8")
+    os.symlink(path, tmp_path / "link.txt")
+    assert [d.source for d in iter_documents([path, tmp_path, str(path)])] == [str(path)]
 
 
 def test_an_explicit_unknown_extension_is_a_failure(bad):

@@ -81,6 +81,9 @@ ORG_SUFFIXES: dict[str, str] = {
     "农场": "Enterprise",
     "酒店": "Enterprise",
     "饭店": "Enterprise",
+    "茶业": "Enterprise",
+    "乳业": "Enterprise",
+    "路店": "Enterprise",
     # parks
     "产业园区": "IndustrialPark",
     "产业园": "IndustrialPark",
@@ -174,6 +177,7 @@ LEFT_STOP_WORDS: frozenset[str] = frozenset({
     "两", "几", "新", "作为", "属于", "拥有", "成为", "带领", "组成", "会上", "活动",
     "仪式", "现场", "一行", "代表", "领导", "书记", "部长", "主任", "副", "党员", "群众",
     "企业", "单位", "部门", "方面", "开设", "搭建", "深化", "加强", "完成", "达成",
+    "项目", "重点项目", "重大项目", "标志着", "标志著", "两地", "三地", "双方", "利用", "纳入",
 })
 
 #: Characters that can never be inside a name.
@@ -188,6 +192,8 @@ QUOTE_PAIRS: dict[str, str] = {"“": "”", "「": "」", "『": "』", "\"": "
 QUOTED_HEADS: dict[str, tuple[str, bool]] = {
     # head word → (class, head belongs to the name)
     "党建品牌": ("PartyBrand", False),
+    "战略合作框架协议": ("Project", False),
+    "战略合作协议": ("Project", False),
     "品牌": ("PartyBrand", False),
     "党建服务品牌": ("PartyBrand", False),
     "服务平台": ("Project", True),

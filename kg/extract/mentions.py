@@ -31,11 +31,12 @@ NAME_FORMING_VERBS = frozenset({
     "综合", "服务", "发展", "管理", "建设", "投资", "教育", "研究", "监督", "促进", "交流",
     "合作", "创新", "经营", "开发", "治理", "保障", "协调", "执法", "规划", "改革", "监察",
     "运输", "生产", "培训", "孵化", "振兴", "集群", "点亮", "创业", "就业", "救助", "组织",
+    "实践", "科技",
 })
 
 
 #: Single characters that end a name when they are not part of a dictionary word.
-STRONG_STOP_CHARS = frozenset("与在由和及对向把被从到给让等的了是为以将有也还已并又即均都就共各该其此这")
+STRONG_STOP_CHARS = frozenset("与在由和及对向把被从到给让等的了是为以将有也还已并又即均都就共各该其此这年")
 
 #: Words before 局 that make it an ordinary word, not a bureau.
 NOT_BUREAU = frozenset({"格局", "布局", "大局", "全局", "结局", "当局", "开局", "出局", "变局",
@@ -44,7 +45,8 @@ NOT_BUREAU = frozenset({"格局", "布局", "大局", "全局", "结局", "当�
 #: Generic words: a body whose name is only made of these names nothing in particular.
 GENERIC_NAME_WORDS = ("党建", "工作", "组织", "发展", "服务", "建设", "管理", "综合", "区域",
                       "基层", "社会", "党员", "群众", "相关", "重点", "各类", "有关", "专业",
-                      "党群", "创新", "示范", "新")
+                      "党群", "创新", "示范", "新", "省", "省市", "三地", "两地", "双方", "机关",
+                      "园区", "街区", "各级", "本", "该", "我")
 
 
 @dataclass
@@ -115,7 +117,7 @@ def extend_left(
     start: int,
     ends_to_starts: dict[int, int],
     *,
-    max_len: int = 22,
+    max_len: int = 32,
     cross_quotes: bool = True,
     use_tags: bool = True,
 ) -> int:
@@ -142,6 +144,16 @@ def extend_left(
                 break
             pos = open_at
             continue
+        if cross_quotes and ch in ")）":
+            opener = "(" if ch == ")" else "（"
+            open_at = text.rfind(opener, limit, pos - 1)
+            inner = text[open_at + 1 : pos - 1] if open_at >= 0 else ""
+            before = text[open_at - 1 : open_at] if open_at > 0 else ""
+            if inner and len(inner) <= 6 and all(_HAN_RE.match(c) for c in inner) and before and \
+                    _HAN_RE.match(before) and before not in STRONG_STOP_CHARS:
+                pos = open_at
+                continue
+            break
         if ch == "·" and pos - 2 >= 0 and _HAN_RE.match(text[pos - 2]):
             pos -= 1
             continue
@@ -158,7 +170,10 @@ def extend_left(
                 if pos - tok_start >= 4:
                     break
         word = text[tok_start:pos]
-        if _word_tag(word) is None and word[-1] in STRONG_STOP_CHARS:
+        if _word_tag(word) is None and any(c in STRONG_STOP_CHARS for c in word):
+            cut = max(i for i, c in enumerate(word) if c in STRONG_STOP_CHARS)
+            if cut < len(word) - 1 and not _is_stop_token(word[cut + 1 :], use_tags):
+                pos = tok_start + cut + 1
             break
         if _is_stop_token(word, use_tags):
             # a stop word glued to a name char (e.g. 在枫) still ends the name
@@ -220,8 +235,18 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
             divs = [d for d in gaz.candidates(hit, allow_short=True) if d.level <= 3]
             if divs:
                 cls = gaz.entity_class(divs[0])
-                found.append(Mention(i, i + len(hit), hit, cls, "place.short_form", certain=False))
-                i += len(hit)
+                end = i + len(hit)
+                rule = "place.short_form"
+                nxt = text[end : end + 1]
+                if nxt in ("市", "县", "区") and end not in occupied and not _HAN_RE.match(
+                    text[end + 1 : end + 2] or " "
+                ) is None:
+                    # an older name of a renamed division (海门市, now 海门区)
+                    end += 1
+                    rule = "place.short_form_renamed"
+                    cls = {"市": "City", "县": "County", "区": "District"}[nxt]
+                found.append(Mention(i, end, text[i:end], cls, rule, certain=False))
+                i = end
                 continue
         i += 1
     return found
@@ -303,9 +328,7 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
     mention, and a shorter body at the same start is kept as a nested mention
     so that ``X党支部 locatedIn X`` can be stated.
     """
-    ends: list[tuple[int, int, str]] = []  # (suffix start, end, suffix)
-    for m in _SUFFIX_RE.finditer(text):
-        ends.append((m.start(), m.end(), m.group()))
+    ends = suffix_matches(text)
     found: list[Mention] = []
     for suf_start, end, suffix in ends:
         # a suffix directly followed by more name characters is not the end
@@ -323,7 +346,7 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
         if _is_generic(name[: len(name) - len(suffix)]) and suffix not in lx.BARE_ORG_WORDS:
             continue
         cls = lx.ORG_SUFFIXES[suffix]
-        if text[start - 1 : start] == "“" and text[end : end + 1] == "”":
+        if text[start - 1 : start] == "“" and text[end : end + 1] == "”" and cls == "Enterprise":
             cls = "Project"  # a quoted title such as “X合作社” names an activity
         if cls == "GovernmentBody" and name.startswith(("中共", "中国共产党")):
             cls = "PartyOrganization"
@@ -331,6 +354,32 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
             cls = "PartyOrganization"
         found.append(Mention(start, end, name, cls, "org.suffix"))
     return _nest_same_start(found)
+
+
+#: A suffix followed by one of these characters is part of a longer word (党组织).
+_SUFFIX_CONTINUATIONS = {"党组": "织", "区委": "员", "县委": "员", "市委": "员", "镇委": "员",
+                         "省委": "员", "工委": "员", "中心": "城"}
+
+
+def suffix_matches(text: str) -> list[tuple[int, int, str]]:
+    """Every organisation suffix in ``text``; where two overlap, the later end wins."""
+    found: list[tuple[int, int, str]] = []
+    first = set(s[0] for s in _SUFFIXES_BY_LENGTH)
+    for i, ch in enumerate(text):
+        if ch not in first:
+            continue
+        for suffix in _SUFFIXES_BY_LENGTH:
+            if text.startswith(suffix, i):
+                if text[i + len(suffix) : i + len(suffix) + 1] == _SUFFIX_CONTINUATIONS.get(suffix):
+                    break
+                found.append((i, i + len(suffix), suffix))
+                break
+    out: list[tuple[int, int, str]] = []
+    for m in found:
+        if any(o[0] < m[1] and o[0] > m[0] and o[1] > m[1] for o in found):
+            continue  # 镇委 inside 镇委员会: the longer, later match names the body
+        out.append(m)
+    return out
 
 
 def _is_generic(stem: str) -> bool:
@@ -388,7 +437,7 @@ def unwrap_party_branch(m: Mention) -> Mention | None:
         inner_text = pm.group(2)
         offset = len(pm.group(1))
     else:
-        for suffix in ("党支部", "党委", "党总支"):
+        for suffix in ("党支部", "党工委", "党委", "党总支"):
             if m.text.endswith(suffix) and len(m.text) > len(suffix) + 2:
                 inner_text = m.text[: -len(suffix)]
                 break
@@ -478,6 +527,9 @@ _HEADS_RE = "|".join(sorted((re.escape(h) for h in lx.ENUMERATION_HEADS), key=le
 _ENUM_RE = re.compile(
     rf"((?:[^、,，。；;:：\n“”]{{2,14}}、)+[^、,，。；;:：\n“”]{{2,14}})等(?:[0-9一二三四五六七八九十几多]+[个家项])?({_HEADS_RE})"
 )
+_GENERIC_ENUM_RE = re.compile(
+    r"((?:[^、,，。；;:：\n“”]{2,14}、)+[^、,，。；;:：\n“”]{2,14})等[^,，。；\n]{0,6}?(企业|单位)"
+)
 _SINGLE_RE = re.compile(
     rf"([^、,，。；;:：\n“”]{{2,14}})等[0-9一二三四五六七八九十几多]+[个家项]({_HEADS_RE})"
 )
@@ -500,6 +552,18 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
             if len(item) < 2 or not is_han(item.replace("·", "")):
                 continue
             found.append(Mention(s, e, item, _item_class(item, cls), "enumeration.item"))
+    for m in _GENERIC_ENUM_RE.finditer(text):
+        if any(f.start <= m.start(1) < f.end for f in found):
+            continue
+        pos = m.start(1)
+        for idx, piece in enumerate(m.group(1).split("、")):
+            s, e = pos, pos + len(piece)
+            if idx == 0:
+                s = extend_left(text, e, ends_to_starts, cross_quotes=False, use_tags=False)
+            pos = e + 1
+            item = text[s:e]
+            if len(item) >= 2 and is_han(item):
+                found.append(Mention(s, e, item, _item_class(item, "Enterprise"), "enumeration.item"))
     for m in _SINGLE_RE.finditer(text):
         cls = lx.ENUMERATION_HEADS[m.group(2)]
         e = m.end(1)
@@ -511,6 +575,10 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
 
 
 def _item_class(item: str, default: str) -> str:
+    if item.endswith(("村", "社区")):
+        return "Village"
+    if item.endswith(("镇", "乡", "街道")):
+        return "Township"
     hit = org_suffix_class(item)
     if hit and hit[1] in {"IndustrialPark", "Enterprise"}:
         return hit[1]

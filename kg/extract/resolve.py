@@ -174,11 +174,22 @@ def resolve_entities(
                     last_town, last_town_name = None, m.text
             continue
         canonical = _expand_level_prefix(m, text, home, last_town_name)
+        alts: list[str] = []
+        inner = _innermost_place_start(m, mentions, linked)
+        if inner is not None and m.cls not in ("Enterprise", "Publication", "Person"):
+            alts.append(canonical)
+            canonical = canonical[inner - m.start :]
+        bare = _without_places(m, mentions)
+        if bare and bare != canonical and m.cls not in ("Publication", "Person"):
+            alts.append(bare)
         if canonical != m.text:
             m.canonical = canonical
-        add(m, f"{m.cls}:{_merge_name(canonical)}", m.cls, canonical)
+        key = f"{m.cls}:{_merge_name(canonical)}"
+        add(m, key, m.cls, canonical)
+        entities[key].alt_labels.update(a for a in alts if a != canonical)
     _ = last_town
     _merge_short_forms(entities, keys)
+    _merge_contained_names(entities, keys)
     _resolve_anaphora(text, home, entities, keys, gaz)
     return Resolution(entities, keys, home)
 
@@ -210,6 +221,44 @@ def _merge_name(name: str) -> str:
     return name
 
 
+def _nested_places(m: Mention, mentions: Sequence[Mention]) -> list[Mention]:
+    return sorted((x for x in mentions if x.parent is m and is_place(x)), key=lambda x: x.start)
+
+
+def _innermost_place_start(
+    m: Mention, mentions: Sequence[Mention], linked: dict[int, Division | None]
+) -> int | None:
+    """Where the last place of a leading chain of two or more places starts.
+
+    嘉定区外冈镇党委 is the party committee of 外冈镇: the outer places only say
+    where the town is, so the body is named from the innermost place on.
+    Formal names that start with 中共/中国共产党 are kept whole.
+    """
+    if m.text.startswith(("中共", "中国共产党")):
+        return None
+    chain: list[Mention] = []
+    pos = m.start
+    for x in _nested_places(m, mentions):
+        if x.start != pos:
+            break
+        chain.append(x)
+        pos = x.end
+    if len(chain) < 2 or pos >= m.end:
+        return None
+    return chain[-1].start
+
+
+def _without_places(m: Mention, mentions: Sequence[Mention]) -> str | None:
+    """The name with its leading places removed (涛城镇美迪花世界有限公司 → 美迪花世界有限公司)."""
+    pos = m.start
+    for x in _nested_places(m, mentions):
+        if x.start != pos:
+            break
+        pos = x.end
+    rest = m.text[pos - m.start :]
+    return rest if pos > m.start and len(rest) >= 4 else None
+
+
 def _merge_short_forms(entities: dict[str, Entity], keys: dict[int, str]) -> None:
     """Fold a short platform name into the long one it abbreviates.
 
@@ -233,6 +282,50 @@ def _merge_short_forms(entities: dict[str, Entity], keys: dict[int, str]) -> Non
                     if k == short.key:
                         keys[mid] = long.key
                 break
+
+
+_COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团有限公司", "公司")
+
+
+def _merge_contained_names(entities: dict[str, Entity], keys: dict[int, str]) -> None:
+    """白茅岭农场 is 上海市白茅岭农场有限公司; 毗邻党建联盟 is 崇启海“毗邻党建”联盟.
+
+    An enterprise named by the core of another enterprise's full name (places
+    and company form removed), or an alliance whose name ends another
+    alliance's name, is the same entity under a shorter label.
+    """
+    for cls in ("Enterprise", "Alliance"):
+        group = [e for e in entities.values() if e.cls == cls]
+        for short in sorted(group, key=lambda e: len(e.label)):
+            if short.key not in entities:
+                continue
+            for long in group:
+                if long is short or long.key not in entities or len(long.label) <= len(short.label):
+                    continue
+                plain_long = strip_quotes(long.label)
+                plain_short = strip_quotes(short.label)
+                if cls == "Enterprise":
+                    core = plain_long
+                    for form in _COMPANY_FORMS:
+                        if core.endswith(form):
+                            core = core[: -len(form)]
+                            break
+                    same = len(plain_short) >= 4 and core.endswith(plain_short)
+                else:
+                    same = len(plain_short) >= 4 and plain_long.endswith(plain_short)
+                if same:
+                    _fold(short, long, entities, keys)
+                    break
+
+
+def _fold(short: Entity, long: Entity, entities: dict[str, Entity], keys: dict[int, str]) -> None:
+    long.alt_labels.add(short.label)
+    long.alt_labels.update(short.alt_labels)
+    long.mentions.extend(short.mentions)
+    del entities[short.key]
+    for mid, k in list(keys.items()):
+        if k == short.key:
+            keys[mid] = long.key
 
 
 def _abbreviates(short: str, long: str) -> bool:

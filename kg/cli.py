@@ -23,15 +23,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+# soft_wrap: an error stays on one line however narrow the terminal (or a pipe) is
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"error: {exc}", markup=False)
+    err.print(f"error: {one_line(str(exc))}", markup=False)
     return typer.Exit(1)
+
+
+def one_line(message: str) -> str:
+    """Join a multi-line message (a parser's "expected one of" list) into one line."""
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
 @app.command()
@@ -78,7 +84,7 @@ def build(
     except KgError as exc:
         raise _fail(exc) from exc
     for failure in report.failures:
-        err.print(f"error: {failure}", markup=False)
+        err.print(f"error: {one_line(str(failure))}", markup=False)
     out.print(f"documents: {report.built} built, {report.skipped} unchanged, "
               f"{len(report.failures)} failed")
     if report.entities_by_class:

@@ -166,6 +166,10 @@ def _read_once(
     except OSError:
         info = None  # _read_file reports the problem when it tries to open the file
     if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            # Opening a named pipe blocks until a writer appears; a device never ends.
+            yield Failure(str(path), "not a regular file (a pipe, socket or device); skipped")
+            return
         key = (info.st_dev, info.st_ino)
         if key in seen_files:
             return

@@ -146,6 +146,8 @@ def sentence_to_doc(nlp, sentence: Sentence):
     tokenisers such as jieba) are marked *missing* rather than outside, so the
     model is not taught that those characters are no entity.
     """
+    from spacy.util import filter_spans
+
     doc = nlp.make_doc(sentence.text)
     entities, missing = [], []
     for start, end, label in sentence.spans:
@@ -156,7 +158,7 @@ def sentence_to_doc(nlp, sentence: Sentence):
             expanded = doc.char_span(start, end, alignment_mode="expand")
             if expanded is not None:
                 missing.append(expanded)
-    missing = [m for m in missing if not any(_overlaps(m, e) for e in entities)]
+    missing = filter_spans(m for m in missing if not any(_overlaps(m, e) for e in entities))
     doc.set_ents(entities, missing=missing, default="outside")
     for token in doc:  # the same gold as BIO tags, for pipelines that use a tagger
         if token.ent_iob_ in ("B", "I"):

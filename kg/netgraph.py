@@ -77,8 +77,9 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     result does not depend on the order triples were added.
     """
     g = union_graph(graph)
+    values = _Values(g)
     classes = _entity_classes(g)
-    relations = _relations(g)
+    relations = _relations(g, values)
     for subject, _, obj in relations:
         for iri in (subject, obj):
             classes.setdefault(iri, [])
@@ -89,7 +90,7 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     net.graph["documents"] = len(set(g.subjects(RDF.type, KG.Article)))
     net.graph["statements"] = len(set(g.subjects(RDF.type, KG.Statement)))
     for iri in sorted(classes):
-        net.add_node(iri, **_node_attributes(g, iri, classes[iri], labels, provinces))
+        net.add_node(iri, **_node_attributes(values, iri, classes[iri], labels, provinces))
     for (subject, predicate, obj), evidence in sorted(relations.items()):
         cross = _differ(provinces.get(subject), provinces.get(obj))
         net.add_edge(subject, obj, key=predicate, predicate=predicate,
@@ -210,7 +211,7 @@ def _fallback_label(iri: str) -> str:
     return unquote(tail) or iri
 
 
-def _node_attributes(g: Graph, iri: str, classes: list[str],
+def _node_attributes(values: _Values, iri: str, classes: list[str],
                      labels: dict[str, dict[str, list[str]]],
                      provinces: dict[str, str]) -> dict:
     slots = labels.get(iri, {})
@@ -221,8 +222,8 @@ def _node_attributes(g: Graph, iri: str, classes: list[str],
     every = [v for slot in (*LABEL_LANGUAGES, "untagged", "other") for v in slots.get(slot, [])]
     alt = tuple(v for v in dict.fromkeys(every) if v not in by_language.values())
     subject = URIRef(iri)
-    code = _first(g, subject, KG.officialCode)
-    level = _first(g, subject, KG.adminLevel)
+    code = values.first(subject, KG.officialCode)
+    level = values.first(subject, KG.adminLevel)
     cls = classes[0] if classes else UNTYPED
     province = provinces.get(iri)
     return {
@@ -234,19 +235,42 @@ def _node_attributes(g: Graph, iri: str, classes: list[str],
         "code": str(code) if code is not None else None,
         "admin_level": _as_int(level) if level is not None else LEVEL_OF_CLASS.get(cls),
         "province": province,
-        "province_label": _province_label(g, province, labels) if province else None,
-        "declared_cross_regional": _is_true(_first(g, subject, KG.crossRegional)),
+        "province_label": _province_label(values, province, labels) if province else None,
+        "declared_cross_regional": _is_true(values.first(subject, KG.crossRegional)),
         "cross_regional": False,
         "member_provinces": (),
     }
 
 
-def _first(g: Graph, subject, predicate):
-    """One value of ``predicate``, the same one every time (``Graph.value`` picks any)."""
-    if subject is None:
-        return None
-    values = sorted(g.objects(subject, predicate), key=lambda term: (str(term), repr(term)))
-    return values[0] if values else None
+class _Values:
+    """Single values of properties, read one whole property at a time.
+
+    Looking up (subject, property) pairs one by one costs a store query each, which
+    dominates on large graphs; reading each property once into a dict does not.
+    Where a subject has several values the smallest is taken, so the choice is
+    reproducible (``Graph.value`` returns any of them).
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._tables: dict[URIRef, dict] = {}
+
+    def first(self, subject, predicate: URIRef):
+        if subject is None:
+            return None
+        table = self._tables.get(predicate)
+        if table is None:
+            table = {}
+            for s, o in self.graph.subject_objects(predicate):
+                current = table.get(s)
+                if current is None or _term_order(o) < _term_order(current):
+                    table[s] = o
+            self._tables[predicate] = table
+        return table.get(subject)
+
+
+def _term_order(term) -> tuple[str, str]:
+    return str(term), repr(term)
 
 
 def _as_int(value) -> int | None:
@@ -264,11 +288,11 @@ def _is_true(value) -> bool:
     return str(value).strip().lower() in ("true", "1")
 
 
-def _province_label(g: Graph, province: str, labels: dict) -> str:
+def _province_label(values: _Values, province: str, labels: dict) -> str:
     slots = labels.get(province)
     if slots and slots.get("zh-Hans"):
         return slots["zh-Hans"][0]
-    literal = _first(g, URIRef(province), RDFS.label)
+    literal = values.first(URIRef(province), RDFS.label)
     return str(literal) if literal is not None else _fallback_label(province)
 
 
@@ -310,15 +334,17 @@ def _differ(a: str | None, b: str | None) -> bool:
 # --------------------------------------------------------------------------- relations
 
 
-def _relations(g: Graph) -> dict[tuple[str, str, str], list[Evidence]]:
+def _relations(g: Graph, values: _Values | None = None) -> dict[tuple[str, str, str],
+                                                                list[Evidence]]:
     """Asserted relation triples and reified statements, keyed by (subject, name, object)."""
     relations: dict[tuple[str, str, str], list[Evidence]] = {}
     for predicate, name in _RELATION_IRIS.items():
         for s, o in g.subject_objects(predicate):
             if isinstance(s, URIRef) and isinstance(o, URIRef):
                 relations.setdefault(_edge_key(str(s), name, str(o)), [])
-    for statement, subject, name, obj in _statements(g):
-        evidence = _evidence(g, statement)
+    values = values or _Values(g)
+    for statement, subject, name, obj in _statements(g, values):
+        evidence = _evidence(values, statement)
         relations.setdefault(_edge_key(subject, name, obj), []).append(evidence)
     return relations
 
@@ -329,33 +355,33 @@ def _edge_key(subject: str, name: str, obj: str) -> tuple[str, str, str]:
     return subject, name, obj
 
 
-def _statements(g: Graph) -> Iterator[tuple[URIRef, str, str, str]]:
+def _statements(g: Graph, values: _Values) -> Iterator[tuple[URIRef, str, str, str]]:
     for statement in g.subjects(RDF.type, KG.Statement):
-        predicate = _first(g, statement, RDF.predicate)
-        subject = _first(g, statement, RDF.subject)
-        obj = _first(g, statement, RDF.object)
+        predicate = values.first(statement, RDF.predicate)
+        subject = values.first(statement, RDF.subject)
+        obj = values.first(statement, RDF.object)
         name = _RELATION_IRIS.get(predicate)
         if name and isinstance(subject, URIRef) and isinstance(obj, URIRef):
             yield statement, str(subject), name, str(obj)
 
 
-def _evidence(g: Graph, statement: URIRef) -> Evidence:
-    sentence = _first(g, statement, KG.sentence)
-    document = _first(g, statement, KG.inDocument) or _first(g, sentence, KG.inDocument)
-    text = _first(g, sentence, KG.text)
-    title = _first(g, document, DCTERMS.title)
-    issued = _first(g, document, DCTERMS.issued)
-    confidence = _first(g, statement, KG.confidence)
+def _evidence(values: _Values, statement: URIRef) -> Evidence:
+    sentence = values.first(statement, KG.sentence)
+    document = values.first(statement, KG.inDocument) or values.first(sentence, KG.inDocument)
+    text = values.first(sentence, KG.text)
+    title = values.first(document, DCTERMS.title)
+    issued = values.first(document, DCTERMS.issued)
+    confidence = values.first(statement, KG.confidence)
     return Evidence(
         statement=str(statement),
         sentence=str(text) if text is not None else None,
         document=str(document) if document is not None else None,
         title=str(title) if title is not None else None,
         date=str(issued) if issued is not None else None,
-        start=_as_int(_first(g, statement, KG.startOffset)),
-        end=_as_int(_first(g, statement, KG.endOffset)),
-        rule=_optional_str(_first(g, statement, KG.rule)),
-        trigger=_optional_str(_first(g, statement, KG.trigger)),
+        start=_as_int(values.first(statement, KG.startOffset)),
+        end=_as_int(values.first(statement, KG.endOffset)),
+        rule=_optional_str(values.first(statement, KG.rule)),
+        trigger=_optional_str(values.first(statement, KG.trigger)),
         confidence=_as_float(confidence),
     )
 

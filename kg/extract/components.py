@@ -148,6 +148,12 @@ class EntityLinker:
         candidates += mn.find_repeated_quotes(doc.text, known)
         kept, nested = mn.resolve_overlaps(_dedupe(candidates))
         nested = [m for m in nested if _keep_nested(m)]
+        # a province named only inside a body's formal name is not a topic of the article
+        provinces_on_top = {m.text for m in kept if m.rule.startswith("place.")}
+        nested = [m for m in nested if not (
+            m.rule.startswith("place.") and m.start == m.parent.start and m.text not in provinces_on_top
+            and not m.parent.rule.startswith("enumeration") and _is_province_name(m.text)
+        )]
         meta = doc.user_data.get("kg", {})
         res = resolve_entities(
             doc.text,
@@ -163,6 +169,10 @@ class EntityLinker:
         doc._.kg_keys = res.keys
         doc._.kg_home = res.home
         return doc
+
+
+def _is_province_name(name: str) -> bool:
+    return any(d.level == 1 for d in _gazetteer().candidates(name))
 
 
 def _dedupe(mentions: list[mn.Mention]) -> list[mn.Mention]:
@@ -228,6 +238,7 @@ class RelationRules:
             out += rel.settling(view)
             out += rel.landing(view)
             out += rel.venues(view)
+            out += rel.inclusion(view)
             history += [(m, keys[id(m)]) for m in in_sent]
         out = _dedupe_relations([r for r in out if r is not None])
         stated = {(r.subject, r.object) for r in out if r.predicate == "locatedIn"}

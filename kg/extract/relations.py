@@ -76,7 +76,8 @@ def groups(view: SentenceView) -> list[list[Mention]]:
     """Runs of mentions joined by 、/和/与/及 (with nothing else in between)."""
     out: list[list[Mention]] = []
     current: list[Mention] = []
-    for m in view.mentions:
+    mentions = [m for m in view.mentions if not _is_chain_outer(view, m)]
+    for m in mentions:
         if current and re.fullmatch(r"[、]|和|及|以及|与|、以及", view.between(current[-1].end, m.start)):
             current.append(m)
         else:
@@ -86,6 +87,13 @@ def groups(view: SentenceView) -> list[list[Mention]]:
     if current:
         out.append(current)
     return out
+
+
+def _is_chain_outer(view: SentenceView, m: Mention) -> bool:
+    """平湖市 in 平湖市新埭镇 only locates the town; lists and subjects use the town."""
+    if view.cls(m) not in PLACE_CLASSES:
+        return False
+    return any(x.start == m.end and view.cls(x) in PLACE_CLASSES for x in view.mentions)
 
 
 def list_run(view: SentenceView, m: Mention) -> list[Mention]:
@@ -119,7 +127,7 @@ def subject_of(view: SentenceView, before: int | None = None) -> Mention | None:
             # the lead is only an adverbial; be conservative otherwise
             if len(clause_lead) > 12:
                 continue
-        return m
+        return innermost_place(view, m)
     return None
 
 
@@ -144,6 +152,9 @@ def containment(
         prefix = text[parent.start : m.start]
         if prefix not in ("", "中共", "中国共产党") and not _only_places(prefix, mentions, parent, m):
             continue
+        m_ent = entities[keys[id(m)]]
+        if m_ent.admin_level == 1 and not parent.rule.startswith("enumeration"):
+            continue  # 上海书城 is not stated to be in 上海市 the way 上海某某锻造等沪企 is
         if m_cls in PLACE_CLASSES or m_cls in ("GovernmentBody", "Enterprise", "IndustrialPark",
                                                "PartyOrganization", "Venue"):
             # the innermost place of a chain (上海市黄浦区南京东路街道…) is the container
@@ -222,7 +233,7 @@ def _trigger_positions(view: SentenceView, words: Sequence[str]) -> Iterator[tup
 
 def cooperation(view: SentenceView) -> Iterator[Relation]:
     """``A与B签订…``, ``A、B、C三家党组织签署…``, ``S牵手X``: pairwise cooperation."""
-    sent = view.between(view.span.start, view.span.end)
+    sent = view.between(view.span.start, view.span.end).replace("合作社", "")
     emitted: set[tuple[str, str]] = set()
 
     def emit(a: Mention, b: Mention, start: int, end: int, trig: str, rule: str, conf: float):
@@ -255,8 +266,9 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
             if len(g) < 2:
                 continue
             tail = view.between(g[-1].end, view.span.end)
-            trig = next((t for t in lx.COOPERATION_TRIGGERS if t in tail[:40]), None)
-            if trig is None:
+            clause = re.split(r"[,，。;；]", tail)[0]
+            trig = next((t for t in lx.COOPERATION_TRIGGERS if t in clause[:24]), None)
+            if trig is None or re.match(r"[\u4e00-\u9fff]{0,6}(活动|仪式|会议)", clause):
                 continue
             agents = [m for m in g if view.cls(m) in AGENT_CLASSES and not m.rule.startswith("enumeration")]
             if re.match(r"等[^,，。]{0,6}(项目|企业|单位)", tail):
@@ -283,7 +295,7 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
         after = [x for x in view.mentions if x.start == pos + 1]
         if not after:
             continue
-        tail = view.between(after[0].end, view.span.end)[:15]
+        tail = re.split(r"[,，。;；]", view.between(after[0].end, view.span.end))[0][:45]
         trig = next((t for t in ("合作", "共建", "结对", "达成", "签订", "签署", "共治") if t in tail), None)
         if not trig:
             continue
@@ -292,8 +304,23 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
         if subj is not None and _in_list(view, subj, after[0]):
             continue
         if subj is not None:
-            r = emit(subj, after[0], min(subj.start, pos), after[0].end + tail.find(trig) + len(trig),
+            partner = innermost_place(view, after[0])
+            r = emit(subj, partner, min(subj.start, pos), after[0].end + tail.find(trig) + len(trig),
                      trig, "relation.cooperation.with", 0.7)
+            if r:
+                yield r
+    # A…来到/走进 B 开展…联建/交流
+    for pos, trig in _trigger_positions(view, ("来到", "走进", "前往", "赴")):
+        after = [x for x in view.mentions if 0 <= x.start - pos - len(trig) <= 2]
+        if not after:
+            continue
+        host = innermost_place(view, after[0])
+        tail = view.between(host.end, view.span.end)[:20]
+        if not re.search(r"开展[^,，。]{0,8}(联建|共建|交流|合作|结对)", tail):
+            continue
+        subj = subject_of(view, before=pos)
+        if subj is not None:
+            r = emit(subj, host, subj.start, host.end + len(tail), trig, "relation.cooperation.visit", 0.65)
             if r:
                 yield r
 
@@ -321,7 +348,7 @@ def _same_family(view: SentenceView, a: Mention, b: Mention) -> bool:
 
 def group_words(view: SentenceView, history: Sequence[tuple[Mention, str]]) -> Iterator[Relation]:
     """两地/三地/两镇 in a sentence about cooperation: the places just named, pairwise."""
-    sent = view.between(view.span.start, view.span.end)
+    sent = view.between(view.span.start, view.span.end).replace("合作社", "")
     if not any(w in sent for w in ("合作", "协同", "融合", "联动", "共同", "交流", "携手", "共建", "联建")):
         return
     for m in re.finditer(lx.GROUP_WORDS_RE, sent):
@@ -346,7 +373,7 @@ def group_words(view: SentenceView, history: Sequence[tuple[Mention, str]]) -> I
         if len(recent) != n:
             continue
         # 地 groups must be of one level (three districts, not a district and its town)
-        ranks = {_RANK.get(view.entities[k].cls, 9) for k in recent}
+        ranks = {view.entities[k].admin_level or _RANK.get(view.entities[k].cls, 9) for k in recent}
         if len(ranks) > 1:
             continue
         for a, b in combinations(sorted(recent), 2):
@@ -434,10 +461,8 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
         if not leaders:
             continue
         run = list_run(view, leaders[-1])
-        if view.between(run[0].start - 1, run[0].start) == "由" or view.between(run[0].start - 3, run[0].start).endswith("由"):
-            target = subject_of(view, before=run[0].start) or (view.mentions[0] if view.mentions else None)
-        else:
-            target = None
+        target = None
+        if True:
             for fpos, ft in _trigger_positions(view, lx.FOUND_TRIGGERS):
                 if fpos <= pos:
                     continue
@@ -446,6 +471,11 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
                 if after:
                     target = after[0]
                     break
+        if target is None:
+            # Y由A指导,B和C共同牵头: the sentence's topic is what they lead
+            topic = subject_of(view, before=run[0].start)
+            if topic is not None and topic not in run and view.cls(topic) in HOLDER_CLASSES:
+                target = topic
         if target is None:
             continue
         for leader in run:
@@ -512,6 +542,20 @@ def landing(view: SentenceView) -> Iterator[Relation]:
                          subj.start, pos + len(trig), trig, 0.75)
             if r:
                 yield r
+
+
+def inclusion(view: SentenceView) -> Iterator[Relation]:
+    """``X(全域)纳入“Y示范区”``: X lies in the zone."""
+    for pos, trig in _trigger_positions(view, ("纳入", "划入", "列入")):
+        zone = next((m for m in view.mentions if 0 <= m.start - pos - len(trig) <= 1
+                     and view.cls(m) == "Region"), None)
+        before = [m for m in view.mentions if m.end <= pos and pos - m.end <= 3]
+        if zone is None or not before or view.cls(before[-1]) not in PLACE_CLASSES:
+            continue
+        r = relation(view, view.key(before[-1]), "locatedIn", view.key(zone), "relation.inclusion",
+                     before[-1].start, zone.end, trig, 0.75)
+        if r:
+            yield r
 
 
 def venues(view: SentenceView) -> Iterator[Relation]:

@@ -63,6 +63,7 @@ _GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "euc-cn", "cp936"}
 _MAX_CHAOS = 0.2
 _CHARSET_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _INVISIBLE_OR_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def iter_documents(
@@ -216,9 +217,10 @@ def _unexpected_problem(error: BaseException) -> str:
     return f"could not be read ({type(error).__name__}: {detail}); please report this file"
 
 
-def _too_large_problem(size: int, max_bytes: int, what: str) -> str:
+def _too_large_problem(size: int, max_bytes: int, what: str, at_least: bool = False) -> str:
     return (
-        f"{what} is {size:,} bytes, over the {max_bytes:,}-byte limit; "
+        f"{what} is {'at least ' if at_least else ''}{size:,} bytes, "
+        f"over the {max_bytes:,}-byte limit; "
         "raise it with --max-bytes"
     )
 
@@ -456,7 +458,7 @@ def _read_jsonl(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawDo
         where = f"{source}:{line_number}"
         if len(line) > max_bytes and not line.endswith(b"\n"):
             _skip_rest_of_line(stream)
-            yield Failure(where, _too_large_problem(len(line), max_bytes, "record") + " or more")
+            yield Failure(where, _too_large_problem(len(line), max_bytes, "record", at_least=True))
             continue
         if line_number == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[len(codecs.BOM_UTF8) :]
@@ -495,6 +497,13 @@ def parse_jsonl_record(line: bytes, where: str) -> RawDocument:
         if value is not None and not isinstance(value, (str, int)):
             raise InputError(where, f"field {name!r} must be a string")
         fields[name] = None if value is None else str(value)
+    for name, value in (("text", text), *fields.items()):
+        # JSON may escape half of a surrogate pair ("\\ud800"): not Unicode text.
+        if value is not None and _LONE_SURROGATE.search(value):
+            raise InputError(where, (
+                f"field {name!r} holds a lone surrogate escape such as \\ud800, "
+                "which is not Unicode text; fix the program that wrote the file"
+            ))
     return RawDocument(
         source=where,
         text=_require_text(_normalise_newlines(text), where),

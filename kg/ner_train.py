@@ -256,6 +256,32 @@ def train_ner(
     return output_dir / "model-best"
 
 
+def ship_model(model_dir: Path, target: Path | None = None) -> Path:
+    """Copy a trained pipeline (e.g. ``model-best``) to ``kg/models/ner-zh/``.
+
+    Only what ``spacy.load`` reads is copied, and the corpus paths recorded in
+    its config are cleared, since they point into a training folder that the
+    installed package will not have.
+    """
+    import shutil
+
+    from spacy import util
+
+    from kg.statistical_ner import default_model_dir
+
+    target = target or default_model_dir()
+    if not (model_dir / "config.cfg").is_file():
+        raise TrainingDataError(f"{model_dir}: not a trained spaCy pipeline (no config.cfg)")
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(model_dir, target)
+    config = util.load_config(target / "config.cfg", interpolate=False)
+    config["paths"]["train"] = None
+    config["paths"]["dev"] = None
+    config.to_disk(target / "config.cfg")
+    return target
+
+
 # --- evaluation ---------------------------------------------------------------------
 
 
@@ -330,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_cmd.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     train_cmd.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     train_cmd.add_argument("--max-steps", type=int, default=None)
+    ship_cmd = commands.add_parser("ship", help="copy a trained pipeline to kg/models/ner-zh")
+    ship_cmd.add_argument("model", type=Path, help="e.g. training/output/model-best")
     eval_cmd = commands.add_parser("eval", help="score a model on testright1.txt")
     eval_cmd.add_argument("--model", type=Path, default=None, help="default: the shipped model")
     eval_cmd.add_argument("--test-file", type=Path, default=DEFAULT_TEST_FILE)
@@ -340,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             overrides = {"training.max_steps": args.max_steps} if args.max_steps else None
             best = train_ner(args.output, args.config, overrides=overrides)
             print(f"best model: {best}")
+        elif args.command == "ship":
+            print(f"shipped to {ship_model(args.model)}")
         else:
             scores = evaluate_msra(args.model, args.test_file)
             print(json.dumps(scores, indent=2) if args.json else format_scores(scores))

@@ -186,30 +186,32 @@ def _add_vis_node(vis: Network, node_id: int, attrs: dict, xy: tuple[float, floa
     record is built with pyvis's ``Node`` and appended directly.
     """
     colour, shape = CLASS_STYLE.get(attrs["cls"], CLASS_STYLE[UNTYPED])
-    border = CROSS_REGIONAL_COLOUR if attrs["cross_regional"] else _darker(colour)
-    node = Node(node_id, shape, label=attrs["label"], size=_node_size(attrs, relative_rank),
-                x=round(xy[0], 1), y=round(xy[1], 1),
-                color={"background": colour, "border": border,
-                       "highlight": {"background": colour, "border": "#000000"},
-                       "hover": {"background": colour, "border": "#000000"}},
-                borderWidth=4 if attrs["cross_regional"] else 1)
+    options = {"size": _node_size(attrs, relative_rank), "x": round(xy[0], 1),
+               "y": round(xy[1], 1), "color": colour}
+    if attrs["cross_regional"]:
+        # The page expands a plain colour into border and highlight shades; a
+        # cross-regional alliance keeps its own border.
+        options.update(color={"background": colour, "border": CROSS_REGIONAL_COLOUR},
+                       borderWidth=4)
+    node = Node(node_id, shape, label=attrs["label"], **options)
     vis.nodes.append(node.options)
     vis.node_ids.append(node_id)
     vis.node_map[node_id] = node.options
 
 
 def _add_vis_edge(vis: Network, edge_id: int, source: int, target: int, attrs: dict) -> None:
-    """Append one vis-network edge record (``Network.add_edge`` scans all nodes per call)."""
+    """Append one vis-network edge record (``Network.add_edge`` scans all nodes per call).
+
+    Arrows are on by default in the page's options; symmetric relations turn them off.
+    """
     cross = attrs["cross_regional"]
     colour = CROSS_REGIONAL_COLOUR if cross else RELATION_COLOUR.get(attrs["predicate"], "#999")
-    options = {"id": edge_id, "color": {"color": colour, "highlight": "#000000",
-                                        "hover": "#000000"},
-               "width": 3 if cross else 1.2}
+    options: dict = {"id": edge_id, "color": colour}
     if attrs["symmetric"]:
         options["arrows"] = {"to": {"enabled": False}}
     if cross:
-        options["dashes"] = [10, 5]
-    vis.edges.append(Edge(source, target, directed=not attrs["symmetric"], **options).options)
+        options.update(width=3, dashes=[10, 5])
+    vis.edges.append(Edge(source, target, directed=False, **options).options)
 
 
 def _node_size(attrs: dict, relative_rank: float) -> float:
@@ -218,11 +220,6 @@ def _node_size(attrs: dict, relative_rank: float) -> float:
     if attrs["cls"] in ADMIN_CLASSES and level in SIZE_BY_LEVEL:
         return SIZE_BY_LEVEL[level]
     return round(MIN_SIZE + SIZE_RANGE * math.sqrt(max(relative_rank, 0.0)), 1)
-
-
-def _darker(colour: str, factor: float = 0.7) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (r, g, b)))
 
 
 def _node_record(net: nx.MultiDiGraph, iri: str, score: float) -> dict:

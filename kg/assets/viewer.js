@@ -71,28 +71,47 @@
 
   // ------------------------------------------------------------------ vis data
 
+  // The data carries one colour per node or edge; borders and selection shades are
+  // derived here so the file does not repeat them for every record.
+  function darker(hex) {
+    var n = parseInt(hex.slice(1), 16);
+    var parts = [n >> 16, (n >> 8) & 255, n & 255].map(function (c) {
+      return ("0" + Math.floor(c * 0.7).toString(16)).slice(-2);
+    });
+    return "#" + parts.join("");
+  }
+  function nodeColour(id) {
+    var c = meta[id].vis.color;
+    var background = typeof c === "string" ? c : c.background;
+    var border = typeof c === "string" ? darker(c) : c.border;
+    return {
+      background: background,
+      border: border,
+      highlight: { background: background, border: "#000000" },
+      hover: { background: background, border: "#000000" }
+    };
+  }
   function visNode(id) {
-    var item = Object.assign({}, meta[id].vis);
+    var item = Object.assign({}, meta[id].vis, plainStyle(id));
     item.label = nodeLabel(id);
     if (state.highlighted.has(id)) { Object.assign(item, highlightStyle(id)); }
     return item;
   }
   function visEdge(i) {
     var item = Object.assign({}, links[i].vis);
+    item.color = { color: item.color, highlight: "#000000", hover: "#000000" };
     item.label = relationLabel(links[i].rel);
     return item;
   }
   function highlightStyle(id) {
-    var base = meta[id].vis;
     return {
       borderWidth: 6,
-      color: Object.assign({}, base.color, { border: HIGHLIGHT }),
+      color: Object.assign(nodeColour(id), { border: HIGHLIGHT }),
       shadow: { enabled: true, color: HIGHLIGHT, size: 18, x: 0, y: 0 }
     };
   }
   function plainStyle(id) {
-    var base = meta[id].vis;
-    return { borderWidth: base.borderWidth, color: base.color, shadow: { enabled: false } };
+    return { borderWidth: meta[id].vis.borderWidth || 1, color: nodeColour(id), shadow: { enabled: false } };
   }
 
   var nodes = new vis.DataSet(data.initial.map(visNode));
@@ -132,6 +151,7 @@
     },
     edges: {
       smooth: false,
+      width: 1.2,
       selectionWidth: 2,
       font: { face: FONT, size: 10, color: "#57606a", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
       arrows: { to: { enabled: true, scaleFactor: 0.5 } }

@@ -671,7 +671,8 @@ _RULE_PRIORITY = {
     "quoted.repeat": 8, "publication.title": 8, "publication.reported_by": 7,
     "publication.site_lead": 7, "enumeration.item": 7, "enumeration.head": 7, "org.suffix": 6,
     "region.suffix": 6, "person.byline": 6, "place.gazetteer": 5, "region.lexicon": 5,
-    "place.suffix": 4, "ner": 3, "person.title": 3, "place.short_form": 2,
+    "place.suffix": 4, "ner.person": 3, "ner.org": 3, "person.title": 3, "place.short_form": 2,
+    "place.short_form_renamed": 2,
 }
 
 

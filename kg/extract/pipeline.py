@@ -14,6 +14,7 @@ import spacy
 from spacy.language import Language
 
 from kg.extract import components
+from kg.extract import statistical  # noqa: F401 - registers kg_statistical_ner
 from kg.model import CleanDocument, Entity, Extraction, Span
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
@@ -30,9 +31,23 @@ def build_pipeline(*, use_model: bool = False) -> Language:
     return nlp
 
 
+def model_available() -> bool:
+    from kg.statistical_ner import default_model_dir
+
+    return (default_model_dir() / "meta.json").is_file()
+
+
 @lru_cache(maxsize=2)
-def default_pipeline(use_model: bool = False) -> Language:
-    """One pipeline per process (workers load it once)."""
+def default_pipeline(use_model: bool | None = None) -> Language:
+    """One pipeline per process (workers load it once).
+
+    By default the trained NER joins the pipeline when the model ships with
+    the package; ``KG_NO_NER=1`` turns it off (for ablations).
+    """
+    import os
+
+    if use_model is None:
+        use_model = model_available() and os.environ.get("KG_NO_NER") != "1"
     return build_pipeline(use_model=use_model)
 
 

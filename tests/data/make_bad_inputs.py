@@ -6,6 +6,14 @@ some are symbolic links, and all are cheap to rebuild. Tests call
 
     python tests/data/make_bad_inputs.py            # writes tests/data/bad/
     python tests/data/make_bad_inputs.py OUT --big  # also the 50 MB single-line file
+    python tests/data/make_bad_inputs.py OUT --special  # also unreadable paths, a pipe …
+
+``--big`` adds the 50 MB single-line file and a JSONL record over the default
+20 MB cap. ``--special`` adds entries that only the file system can express: a
+file and a folder without read permission (root reads them anyway, see
+tests/test_robustness.py), a named pipe with a ``.txt`` name, a broken symbolic
+link, and a JSONL record holding a lone surrogate escape. A file that vanishes
+during a build cannot be stored; tests/test_robustness.py makes one.
 
 The sample text is written for this corpus (it names no real place or body),
 so the files carry no third-party content.
@@ -14,6 +22,7 @@ so the files carry no third-party content.
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import zipfile
@@ -43,6 +52,10 @@ GOOD_JSONL_RECORDS = (
 )
 
 BIG_FILE_BYTES = 50 * 1024 * 1024
+#: Size of the padding field of the JSONL record that is over the default cap.
+OVERSIZED_RECORD_PADDING = 21_000_000
+#: The article text carried by that record.
+OVERSIZED_RECORD_TEXT = "某鎮黨委與某公司簽訂共建協議，成立產業聯盟。"
 
 
 def _zip_bytes() -> bytes:
@@ -68,7 +81,9 @@ def write_big_file(path: Path, size: int = BIG_FILE_BYTES) -> Path:
     return path
 
 
-def make_bad_inputs(target: Path, *, big: bool = False) -> dict[str, Path]:
+def make_bad_inputs(
+    target: Path, *, big: bool = False, special: bool = False
+) -> dict[str, Path]:
     """Write the corpus into ``target`` and return its entries by case name."""
     target.mkdir(parents=True, exist_ok=True)
     deep_html = (
@@ -129,12 +144,63 @@ def make_bad_inputs(target: Path, *, big: bool = False) -> dict[str, Path]:
 
     if big:
         paths["big"] = write_big_file(target / "big_single_line.txt")
+        paths["oversized_record"] = write_oversized_record(target / "oversized_record.jsonl")
+    if special:
+        paths.update(make_special_inputs(target))
+    return paths
+
+
+def write_oversized_record(path: Path, padding: int = OVERSIZED_RECORD_PADDING) -> Path:
+    """One JSONL record with a short text and a huge raw-HTML field, as scrapers write."""
+    with open(path, "wb") as stream:
+        text = json.dumps(OVERSIZED_RECORD_TEXT, ensure_ascii=False)
+        head = '{"id": "oversized", "text": ' + text + ', "raw_html": "'
+        stream.write(head.encode("utf-8"))
+        block = b"<div>" * (1 << 18)
+        remaining = padding
+        while remaining > 0:
+            stream.write(block[: min(remaining, len(block))])
+            remaining -= len(block)
+        stream.write(b'"}\n')
+    return path
+
+
+def make_special_inputs(target: Path) -> dict[str, Path]:
+    """Unreadable file and folder, a named pipe, a broken link, a lone surrogate in JSONL."""
+    target.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "unreadable_file": target / "locked.txt",
+        "unreadable_folder": target / "locked_folder",
+        "fifo": target / "pipe.txt",
+        "broken_link": target / "broken_link.txt",
+        "lone_surrogate": target / "surrogate.jsonl",
+    }
+    locked = paths["unreadable_file"]
+    if locked.exists():
+        locked.chmod(0o600)
+    locked.write_text(SAMPLE_TEXT, encoding="utf-8")
+    locked.chmod(0)
+    folder = paths["unreadable_folder"]
+    if folder.exists():
+        folder.chmod(0o700)
+    folder.mkdir(exist_ok=True)
+    (folder / "hidden_article.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    folder.chmod(0)
+    if not paths["fifo"].exists():
+        os.mkfifo(paths["fifo"])
+    if not paths["broken_link"].is_symlink():
+        os.symlink("no_such_target.txt", paths["broken_link"])
+    paths["lone_surrogate"].write_text('{"text": "某縣\\ud800黨委"}\n', encoding="utf-8")
     return paths
 
 
 if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     default = Path(__file__).resolve().parent / "bad"
-    written = make_bad_inputs(Path(arguments[0]) if arguments else default, big="--big" in sys.argv)
+    written = make_bad_inputs(
+        Path(arguments[0]) if arguments else default,
+        big="--big" in sys.argv,
+        special="--special" in sys.argv,
+    )
     for case, path in written.items():
         print(f"{case:18} {path}")

@@ -77,14 +77,16 @@ def document_triples(ex: Extraction) -> list[Triple]:
     triples.update(_article_triples(doc, ex, iris))
     for idx, sent in enumerate(ex.sentences):
         node = sentence_iri(doc.doc_id, idx)
-        triples.update([
-            (node, RDF.type, KG.Sentence),
-            (node, KG.text, Literal(doc.text[sent.start : sent.end])),
-            (node, KG.sentenceIndex, Literal(idx)),
-            (node, KG.startOffset, Literal(sent.start)),
-            (node, KG.endOffset, Literal(sent.end)),
-            (node, KG.inDocument, doc_iri(doc.doc_id)),
-        ])
+        triples.update(
+            [
+                (node, RDF.type, KG.Sentence),
+                (node, KG.text, Literal(doc.text[sent.start : sent.end])),
+                (node, KG.sentenceIndex, Literal(idx)),
+                (node, KG.startOffset, Literal(sent.start)),
+                (node, KG.endOffset, Literal(sent.end)),
+                (node, KG.inDocument, doc_iri(doc.doc_id)),
+            ]
+        )
     provinces = _provinces(ex)
     for key, ent in ex.entities.items():
         triples.update(_entity_triples(ent, iris[key], doc, ex, provinces.get(key)))
@@ -95,7 +97,9 @@ def document_triples(ex: Extraction) -> list[Triple]:
     return sorted(triples)
 
 
-def _article_triples(doc: CleanDocument, ex: Extraction, iris: dict[str, URIRef]) -> Iterator[Triple]:
+def _article_triples(
+    doc: CleanDocument, ex: Extraction, iris: dict[str, URIRef]
+) -> Iterator[Triple]:
     node = doc_iri(doc.doc_id)
     md = doc.metadata
     yield node, RDF.type, KG.Article
@@ -229,7 +233,11 @@ def _cross_regional(
 ) -> Iterable[Triple]:
     members: dict[str, set[str]] = {}
     for r in ex.relations:
-        if r.predicate == "memberOf" and ex.entities.get(r.object) and ex.entities[r.object].cls == "Alliance":
+        if (
+            r.predicate == "memberOf"
+            and ex.entities.get(r.object)
+            and ex.entities[r.object].cls == "Alliance"
+        ):
             members.setdefault(r.object, set()).add(r.subject)
     for alliance, subjects in members.items():
         known = {provinces[s] for s in subjects if s in provinces}

@@ -1,7 +1,7 @@
 /* kg viewer: the page script around vis-network.
  *
- * Rules this file keeps: data reaches the DOM only through textContent (never
- * innerHTML), vis-network never receives a `title`, and nothing is fetched.
+ * Rules this file keeps: data reaches the DOM only through textContent, never
+ * through the HTML parser; vis-network never receives a `title`; nothing is fetched.
  * Node ids are indexes into data.nodes; edge ids are indexes into data.edges.
  */
 (function () {

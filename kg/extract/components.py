@@ -26,8 +26,16 @@ from kg.extract.resolve import resolve_entities
 from kg.gazetteer import Gazetteer, get_gazetteer
 from kg.model import Relation, Span
 
-EXTENSIONS = ("kg_sentences", "kg_candidates", "kg_mentions", "kg_nested", "kg_entities",
-              "kg_keys", "kg_relations", "kg_home")
+EXTENSIONS = (
+    "kg_sentences",
+    "kg_candidates",
+    "kg_mentions",
+    "kg_nested",
+    "kg_entities",
+    "kg_keys",
+    "kg_relations",
+    "kg_home",
+)
 
 
 def ensure_extensions() -> None:
@@ -150,10 +158,17 @@ class EntityLinker:
         nested = [m for m in nested if _keep_nested(m)]
         # a province named only inside a body's formal name is not a topic of the article
         provinces_on_top = {m.text for m in kept if m.rule.startswith("place.")}
-        nested = [m for m in nested if not (
-            m.rule.startswith("place.") and m.start == m.parent.start and m.text not in provinces_on_top
-            and not m.parent.rule.startswith("enumeration") and _is_province_name(m.text)
-        )]
+        nested = [
+            m
+            for m in nested
+            if not (
+                m.rule.startswith("place.")
+                and m.start == m.parent.start
+                and m.text not in provinces_on_top
+                and not m.parent.rule.startswith("enumeration")
+                and _is_province_name(m.text)
+            )
+        ]
         meta = doc.user_data.get("kg", {})
         res = resolve_entities(
             doc.text,
@@ -179,7 +194,9 @@ def _dedupe(mentions: list[mn.Mention]) -> list[mn.Mention]:
     seen: dict[tuple[int, int], mn.Mention] = {}
     for m in mentions:
         k = (m.start, m.end)
-        if k not in seen or mn._RULE_PRIORITY.get(m.rule, 0) > mn._RULE_PRIORITY.get(seen[k].rule, 0):
+        if k not in seen or mn._RULE_PRIORITY.get(m.rule, 0) > mn._RULE_PRIORITY.get(
+            seen[k].rule, 0
+        ):
             seen[k] = m
     return list(seen.values())
 
@@ -189,8 +206,10 @@ def _keep_nested(m: mn.Mention) -> bool:
     if m.parent is None:
         return False
     if m.rule.startswith("place.") or m.rule in ("org.nested", "org.party_branch_host"):
-        return m.start == m.parent.start or m.parent.text.startswith(("中共", "中国共产党")) or (
-            m.rule.startswith("place.")
+        return (
+            m.start == m.parent.start
+            or m.parent.text.startswith(("中共", "中国共产党"))
+            or (m.rule.startswith("place."))
         )
     return False
 
@@ -248,8 +267,19 @@ class RelationRules:
                 continue
             span = first_mention[child]
             idx = sentence_of.get(span.start, 0)
-            out.append(Relation(child, "locatedIn", parent, idx, Span(span.start, span.end, text[span.start:span.end]),
-                                "relation.gazetteer", None, 0.99, "gazetteer"))
+            out.append(
+                Relation(
+                    child,
+                    "locatedIn",
+                    parent,
+                    idx,
+                    Span(span.start, span.end, text[span.start : span.end]),
+                    "relation.gazetteer",
+                    None,
+                    0.99,
+                    "gazetteer",
+                )
+            )
         doc._.kg_relations = out
         return doc
 
@@ -270,11 +300,22 @@ def _dedupe_relations(relations: list[Relation]) -> list[Relation]:
         s, o = r.subject, r.object
         if r.predicate in ("cooperatesWith", "partnerOf") and o < s:
             s, o = o, s
-            r = Relation(s, r.predicate, o, r.sentence_index, r.evidence, r.rule, r.trigger,
-                         r.confidence, r.source)
+            r = Relation(
+                s,
+                r.predicate,
+                o,
+                r.sentence_index,
+                r.evidence,
+                r.rule,
+                r.trigger,
+                r.confidence,
+                r.source,
+            )
         k = (s, r.predicate, o)
         if k not in best or r.confidence > best[k].confidence:
             best[k] = r
     # a partnership is also a cooperation: keep only the more specific one
     partners = {(r.subject, r.object) for r in best.values() if r.predicate == "partnerOf"}
-    return [r for k, r in best.items() if not (k[1] == "cooperatesWith" and (k[0], k[2]) in partners)]
+    return [
+        r for k, r in best.items() if not (k[1] == "cooperatesWith" and (k[0], k[2]) in partners)
+    ]

@@ -27,26 +27,112 @@ _DIGITS_RE = re.compile(r"^[0-9０-９一二三四五六七八九十百千万零
 _FLOOR_RE = re.compile(r"[0-9一二三四五六七八九十]+(楼|层)$")
 
 #: Verbs that jieba tags ``v`` but that commonly sit inside a body's name.
-NAME_FORMING_VERBS = frozenset({
-    "综合", "服务", "发展", "管理", "建设", "投资", "教育", "研究", "监督", "促进", "交流",
-    "合作", "创新", "经营", "开发", "治理", "保障", "协调", "执法", "规划", "改革", "监察",
-    "运输", "生产", "培训", "孵化", "振兴", "集群", "点亮", "创业", "就业", "救助", "组织",
-    "实践", "科技",
-})
+NAME_FORMING_VERBS = frozenset(
+    {
+        "综合",
+        "服务",
+        "发展",
+        "管理",
+        "建设",
+        "投资",
+        "教育",
+        "研究",
+        "监督",
+        "促进",
+        "交流",
+        "合作",
+        "创新",
+        "经营",
+        "开发",
+        "治理",
+        "保障",
+        "协调",
+        "执法",
+        "规划",
+        "改革",
+        "监察",
+        "运输",
+        "生产",
+        "培训",
+        "孵化",
+        "振兴",
+        "集群",
+        "点亮",
+        "创业",
+        "就业",
+        "救助",
+        "组织",
+        "实践",
+        "科技",
+    }
+)
 
 
 #: Single characters that end a name when they are not part of a dictionary word.
-STRONG_STOP_CHARS = frozenset("与在由和及对向把被从到给让等的了是为以将有也还已并又即均都就共各该其此这年")
+STRONG_STOP_CHARS = frozenset(
+    "与在由和及对向把被从到给让等的了是为以将有也还已并又即均都就共各该其此这年"
+)
 
 #: Words before 局 that make it an ordinary word, not a bureau.
-NOT_BUREAU = frozenset({"格局", "布局", "大局", "全局", "结局", "当局", "开局", "出局", "变局",
-                        "时局", "新局", "破局", "棋局", "饭局", "骗局", "定局", "残局"})
+NOT_BUREAU = frozenset(
+    {
+        "格局",
+        "布局",
+        "大局",
+        "全局",
+        "结局",
+        "当局",
+        "开局",
+        "出局",
+        "变局",
+        "时局",
+        "新局",
+        "破局",
+        "棋局",
+        "饭局",
+        "骗局",
+        "定局",
+        "残局",
+    }
+)
 
 #: Generic words: a body whose name is only made of these names nothing in particular.
-GENERIC_NAME_WORDS = ("党建", "工作", "组织", "发展", "服务", "建设", "管理", "综合", "区域",
-                      "基层", "社会", "党员", "群众", "相关", "重点", "各类", "有关", "专业",
-                      "党群", "创新", "示范", "新", "省", "省市", "三地", "两地", "双方", "机关",
-                      "园区", "街区", "各级", "本", "该", "我")
+GENERIC_NAME_WORDS = (
+    "党建",
+    "工作",
+    "组织",
+    "发展",
+    "服务",
+    "建设",
+    "管理",
+    "综合",
+    "区域",
+    "基层",
+    "社会",
+    "党员",
+    "群众",
+    "相关",
+    "重点",
+    "各类",
+    "有关",
+    "专业",
+    "党群",
+    "创新",
+    "示范",
+    "新",
+    "省",
+    "省市",
+    "三地",
+    "两地",
+    "双方",
+    "机关",
+    "园区",
+    "街区",
+    "各级",
+    "本",
+    "该",
+    "我",
+)
 
 
 @dataclass
@@ -149,8 +235,14 @@ def extend_left(
             open_at = text.rfind(opener, limit, pos - 1)
             inner = text[open_at + 1 : pos - 1] if open_at >= 0 else ""
             before = text[open_at - 1 : open_at] if open_at > 0 else ""
-            if inner and len(inner) <= 6 and all(_HAN_RE.match(c) for c in inner) and before and \
-                    _HAN_RE.match(before) and before not in STRONG_STOP_CHARS:
+            if (
+                inner
+                and len(inner) <= 6
+                and all(_HAN_RE.match(c) for c in inner)
+                and before
+                and _HAN_RE.match(before)
+                and before not in STRONG_STOP_CHARS
+            ):
                 pos = open_at
                 continue
             break
@@ -163,8 +255,10 @@ def extend_left(
         if tok_start is None:
             # ``pos`` falls inside a token: take the part of it left of ``pos``
             tok_start = pos - 1
-            while tok_start > 0 and ends_to_starts.get(tok_start) is None and (
-                text[tok_start - 1] not in lx.NAME_BREAK_CHARS
+            while (
+                tok_start > 0
+                and ends_to_starts.get(tok_start) is None
+                and (text[tok_start - 1] not in lx.NAME_BREAK_CHARS)
             ):
                 tok_start -= 1
                 if pos - tok_start >= 4:
@@ -228,7 +322,11 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
         hit = None
         for length in (4, 3, 2):
             piece = text[i : i + length]
-            if len(piece) == length and piece in short and not (set(range(i, i + length)) & occupied):
+            if (
+                len(piece) == length
+                and piece in short
+                and not (set(range(i, i + length)) & occupied)
+            ):
                 hit = piece
                 break
         if hit:
@@ -238,9 +336,11 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
                 end = i + len(hit)
                 rule = "place.short_form"
                 nxt = text[end : end + 1]
-                if nxt in ("市", "县", "区") and end not in occupied and not _HAN_RE.match(
-                    text[end + 1 : end + 2] or " "
-                ) is None:
+                if (
+                    nxt in ("市", "县", "区")
+                    and end not in occupied
+                    and _HAN_RE.match(text[end + 1 : end + 2] or " ") is not None
+                ):
                     # an older name of a renamed division (海门市, now 海门区)
                     end += 1
                     rule = "place.short_form_renamed"
@@ -283,8 +383,13 @@ def find_unlisted_places(
             continue
         if any(ch in "两二三四五六七八九十百千0123456789地" for ch in stem):
             continue
-        cls = {"村": "Village", "社区": "Village", "镇": "Township", "乡": "Township",
-               "街道": "Subdistrict"}[suffix]
+        cls = {
+            "村": "Village",
+            "社区": "Village",
+            "镇": "Township",
+            "乡": "Township",
+            "街道": "Subdistrict",
+        }[suffix]
         found.append(Mention(start, end, text[start:end], cls, "place.suffix", certain=False))
     return found
 
@@ -340,9 +445,9 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
             continue
         start = extend_left(text, suf_start, ends_to_starts)
         name = text[start:end]
-        if name.startswith(("中共", "中国共产党")) is False and len(name) == len(suffix):
-            if suffix not in lx.BARE_ORG_WORDS and suffix not in {"党群服务中心"}:
-                continue
+        bare = len(name) == len(suffix) and not name.startswith(("中共", "中国共产党"))
+        if bare and suffix not in lx.BARE_ORG_WORDS and suffix != "党群服务中心":
+            continue
         if _is_generic(name[: len(name) - len(suffix)]) and suffix not in lx.BARE_ORG_WORDS:
             continue
         cls = lx.ORG_SUFFIXES[suffix]
@@ -357,8 +462,16 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
 
 
 #: A suffix followed by one of these characters is part of a longer word (党组织).
-_SUFFIX_CONTINUATIONS = {"党组": "织", "区委": "员", "县委": "员", "市委": "员", "镇委": "员",
-                         "省委": "员", "工委": "员", "中心": "城"}
+_SUFFIX_CONTINUATIONS = {
+    "党组": "织",
+    "区委": "员",
+    "县委": "员",
+    "市委": "员",
+    "镇委": "员",
+    "省委": "员",
+    "工委": "员",
+    "中心": "城",
+}
 
 
 def suffix_matches(text: str) -> list[tuple[int, int, str]]:
@@ -402,9 +515,11 @@ def _continues_name(text: str, end: int) -> bool:
     if not m:
         return False
     between = window[: m.start()]
-    return all(_HAN_RE.match(ch) for ch in between) and not any(
-        w in between for w in ("在", "与", "和", "的", "为", "等", "及", "是")
-    ) and len(between) <= 5
+    return (
+        all(_HAN_RE.match(ch) for ch in between)
+        and not any(w in between for w in ("在", "与", "和", "的", "为", "等", "及", "是"))
+        and len(between) <= 5
+    )
 
 
 def _nest_same_start(mentions: list[Mention]) -> list[Mention]:
@@ -454,8 +569,15 @@ def unwrap_party_branch(m: Mention) -> Mention | None:
         if not hit:
             return None
     start = m.start + offset
-    return Mention(start, start + len(inner_text), inner_text, hit[1], "org.party_branch_host",
-                   certain=False, parent=m)
+    return Mention(
+        start,
+        start + len(inner_text),
+        inner_text,
+        hit[1],
+        "org.party_branch_host",
+        certain=False,
+        parent=m,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -484,7 +606,8 @@ def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention
             if head and not lx.QUOTED_HEADS[head][1]:
                 break
             if k < len(after) and (
-                after[k] in lx.NAME_BREAK_CHARS or not _HAN_RE.match(after[k])
+                after[k] in lx.NAME_BREAK_CHARS
+                or not _HAN_RE.match(after[k])
                 or after[k] in STRONG_STOP_CHARS
             ):
                 break
@@ -563,7 +686,9 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
             pos = e + 1
             item = text[s:e]
             if len(item) >= 2 and is_han(item):
-                found.append(Mention(s, e, item, _item_class(item, "Enterprise"), "enumeration.item"))
+                found.append(
+                    Mention(s, e, item, _item_class(item, "Enterprise"), "enumeration.item")
+                )
     for m in _SINGLE_RE.finditer(text):
         cls = lx.ENUMERATION_HEADS[m.group(2)]
         e = m.end(1)
@@ -611,8 +736,16 @@ def find_people(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
     for m in _TITLE_RE.finditer(text):
         start = m.start(2)
         for name in _names_after(text, start):
-            found.append(Mention(name[0], name[1], text[name[0] : name[1]], "Person",
-                                 "person.title", certain=False))
+            found.append(
+                Mention(
+                    name[0],
+                    name[1],
+                    text[name[0] : name[1]],
+                    "Person",
+                    "person.title",
+                    certain=False,
+                )
+            )
     return found
 
 
@@ -623,7 +756,11 @@ def _names_after(text: str, start: int) -> Iterable[tuple[int, int]]:
         for k in (3, 2):
             cand = text[pos : pos + k]
             nxt = text[pos + k : pos + k + 1]
-            if len(cand) == k and all(_HAN_RE.match(c) for c in cand) and (not nxt or nxt in _NAME_END):
+            if (
+                len(cand) == k
+                and all(_HAN_RE.match(c) for c in cand)
+                and (not nxt or nxt in _NAME_END)
+            ):
                 length = k
                 break
         if not length:
@@ -650,7 +787,9 @@ def find_publications(text: str) -> list[Mention]:
             bare = piece.strip("《》")
             idx = text.find(bare, pos)
             if len(bare) >= 2:
-                found.append(Mention(idx, idx + len(bare), bare, "Publication", "publication.reported_by"))
+                found.append(
+                    Mention(idx, idx + len(bare), bare, "Publication", "publication.reported_by")
+                )
             pos = idx + len(bare)
     for m in _DOC_TITLE_RE.finditer(text):
         found.append(Mention(m.start(1), m.end(1), m.group(1), "Publication", "publication.title"))
@@ -658,7 +797,11 @@ def find_publications(text: str) -> list[Mention]:
         lm = _SITE_LEAD_RE.match(line_match.group())
         if lm:
             s = line_match.start() + lm.start(1)
-            found.append(Mention(s, s + len(lm.group(1)), lm.group(1), "Publication", "publication.site_lead"))
+            found.append(
+                Mention(
+                    s, s + len(lm.group(1)), lm.group(1), "Publication", "publication.site_lead"
+                )
+            )
     return found
 
 
@@ -667,11 +810,26 @@ def find_publications(text: str) -> list[Mention]:
 # ---------------------------------------------------------------------------
 
 _RULE_PRIORITY = {
-    "quoted.head_in_name": 9, "quoted.platform": 9, "quoted.venue": 9, "quoted.head_after": 8,
-    "quoted.repeat": 8, "publication.title": 8, "publication.reported_by": 7,
-    "publication.site_lead": 7, "enumeration.item": 7, "enumeration.head": 7, "org.suffix": 6,
-    "region.suffix": 6, "person.byline": 6, "place.gazetteer": 5, "region.lexicon": 5,
-    "place.suffix": 4, "ner.person": 3, "ner.org": 3, "person.title": 3, "place.short_form": 2,
+    "quoted.head_in_name": 9,
+    "quoted.platform": 9,
+    "quoted.venue": 9,
+    "quoted.head_after": 8,
+    "quoted.repeat": 8,
+    "publication.title": 8,
+    "publication.reported_by": 7,
+    "publication.site_lead": 7,
+    "enumeration.item": 7,
+    "enumeration.head": 7,
+    "org.suffix": 6,
+    "region.suffix": 6,
+    "person.byline": 6,
+    "place.gazetteer": 5,
+    "region.lexicon": 5,
+    "place.suffix": 4,
+    "ner.person": 3,
+    "ner.org": 3,
+    "person.title": 3,
+    "place.short_form": 2,
     "place.short_form_renamed": 2,
 }
 

@@ -13,8 +13,10 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from kg.extract import components
-from kg.extract import statistical  # noqa: F401 - registers kg_statistical_ner
+from kg.extract import (
+    components,
+    statistical,  # noqa: F401 - registers kg_statistical_ner
+)
 from kg.model import CleanDocument, Entity, Extraction, Span
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
@@ -97,4 +99,6 @@ def _add_metadata_entities(doc: CleanDocument, entities: dict[str, Entity]) -> N
             ent = entities[key] = Entity(key=key, cls=cls, label=name)
         at = doc.simplified.find(name)
         if at >= 0:
-            ent.mentions.append((Span(at, at + len(name), doc.text[at : at + len(name)]), "metadata"))
+            ent.mentions.append(
+                (Span(at, at + len(name), doc.text[at : at + len(name)]), "metadata")
+            )

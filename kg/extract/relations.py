@@ -20,12 +20,30 @@ from kg.model import Entity, Relation, Span
 from kg.vocab import ADMIN_CLASSES
 
 PLACE_CLASSES = frozenset(ADMIN_CLASSES)
-AGENT_CLASSES = frozenset({
-    *ADMIN_CLASSES, "GovernmentBody", "PartyOrganization", "MassOrganization", "Enterprise",
-    "IndustrialPark", "Alliance", "Region",
-})
-HOLDER_CLASSES = frozenset({"Project", "Alliance", "PartyBrand", "Venue", "GovernmentBody",
-                            "PartyOrganization", "MassOrganization", "IndustrialPark"})
+AGENT_CLASSES = frozenset(
+    {
+        *ADMIN_CLASSES,
+        "GovernmentBody",
+        "PartyOrganization",
+        "MassOrganization",
+        "Enterprise",
+        "IndustrialPark",
+        "Alliance",
+        "Region",
+    }
+)
+HOLDER_CLASSES = frozenset(
+    {
+        "Project",
+        "Alliance",
+        "PartyBrand",
+        "Venue",
+        "GovernmentBody",
+        "PartyOrganization",
+        "MassOrganization",
+        "IndustrialPark",
+    }
+)
 _RANK = {c: i for i, c in enumerate(ADMIN_CLASSES)}
 _RANK["Subdistrict"] = _RANK["Township"]
 _RANK["County"] = _RANK["District"]
@@ -53,17 +71,31 @@ class SentenceView:
 
 
 def relation(
-    view: SentenceView, s: str, p: str, o: str, rule: str, start: int, end: int,
-    trigger: str | None = None, confidence: float = 0.8, source: str = "text",
+    view: SentenceView,
+    s: str,
+    p: str,
+    o: str,
+    rule: str,
+    start: int,
+    end: int,
+    trigger: str | None = None,
+    confidence: float = 0.8,
+    source: str = "text",
 ) -> Relation | None:
     if s == o:
         return None
     start = max(start, view.span.start)
     end = min(max(end, start), view.span.end)
     return Relation(
-        subject=s, predicate=p, object=o, sentence_index=view.index,
-        evidence=Span(start, end, view.text[start:end]), rule=rule, trigger=trigger,
-        confidence=confidence, source=source,
+        subject=s,
+        predicate=p,
+        object=o,
+        sentence_index=view.index,
+        evidence=Span(start, end, view.text[start:end]),
+        rule=rule,
+        trigger=trigger,
+        confidence=confidence,
+        source=source,
     )
 
 
@@ -78,7 +110,9 @@ def groups(view: SentenceView) -> list[list[Mention]]:
     current: list[Mention] = []
     mentions = [m for m in view.mentions if not _is_chain_outer(view, m)]
     for m in mentions:
-        if current and re.fullmatch(r"[、]|和|及|以及|与|、以及", view.between(current[-1].end, m.start)):
+        if current and re.fullmatch(
+            r"[、]|和|及|以及|与|、以及", view.between(current[-1].end, m.start)
+        ):
             current.append(m)
         else:
             if current:
@@ -104,8 +138,24 @@ def list_run(view: SentenceView, m: Mention) -> list[Mention]:
     return [m]
 
 
-_NOT_SUBJECT_BEFORE = ("在", "由", "与", "和", "到", "从", "向", "对", "为", "同", "跟", "给", "把",
-                       "以", "据", "经")
+_NOT_SUBJECT_BEFORE = (
+    "在",
+    "由",
+    "与",
+    "和",
+    "到",
+    "从",
+    "向",
+    "对",
+    "为",
+    "同",
+    "跟",
+    "给",
+    "把",
+    "以",
+    "据",
+    "经",
+)
 
 
 def subject_of(view: SentenceView, before: int | None = None) -> Mention | None:
@@ -119,14 +169,10 @@ def subject_of(view: SentenceView, before: int | None = None) -> Mention | None:
         clause_lead = re.split(r"[,，;；]", lead)[-1]
         if any(clause_lead.endswith(w) for w in _NOT_SUBJECT_BEFORE):
             continue
-        if re.search(r"[\u4e00-\u9fff]{3,}", clause_lead) and not re.fullmatch(
-            r"(比如|例如|如|其中|同时|此外|另外|目前|日前|近日|近年来|今年|去年|[0-9]+月[0-9]+日)?[,，]?",
-            clause_lead,
-        ):
-            # the clause started with other words: a subject is still possible when
-            # the lead is only an adverbial; be conservative otherwise
-            if len(clause_lead) > 12:
-                continue
+        # a clause that starts with other words may still have this subject after a
+        # short adverbial (比如, 日前, 3月28日); a long lead means it is not the topic
+        if len(clause_lead) > 12 and re.search(r"[\u4e00-\u9fff]{3,}", clause_lead):
+            continue
         return innermost_place(view, m)
     return None
 
@@ -137,8 +183,12 @@ def subject_of(view: SentenceView, before: int | None = None) -> Mention | None:
 
 
 def containment(
-    mentions: Sequence[Mention], keys: dict[int, str], entities: dict[str, Entity],
-    sentence_of: dict[int, int], text: str, sentences: Sequence[Span],
+    mentions: Sequence[Mention],
+    keys: dict[int, str],
+    entities: dict[str, Entity],
+    sentence_of: dict[int, int],
+    text: str,
+    sentences: Sequence[Span],
 ) -> Iterator[Relation]:
     """A body whose name starts with a place (or with another body) lies in it."""
     for m in mentions:
@@ -150,20 +200,36 @@ def containment(
         if p_cls in ("Publication", "Alliance", "Region", "Person", "Event", "PartyBrand"):
             continue
         prefix = text[parent.start : m.start]
-        if prefix not in ("", "中共", "中国共产党") and not _only_places(prefix, mentions, parent, m):
+        if prefix not in ("", "中共", "中国共产党") and not _only_places(
+            prefix, mentions, parent, m
+        ):
             continue
         m_ent = entities[keys[id(m)]]
         if m_ent.admin_level == 1 and not parent.rule.startswith("enumeration"):
             continue  # 上海书城 is not stated to be in 上海市 the way 上海某某锻造等沪企 is
-        if m_cls in PLACE_CLASSES or m_cls in ("GovernmentBody", "Enterprise", "IndustrialPark",
-                                               "PartyOrganization", "Venue"):
+        if m_cls in PLACE_CLASSES or m_cls in (
+            "GovernmentBody",
+            "Enterprise",
+            "IndustrialPark",
+            "PartyOrganization",
+            "Venue",
+        ):
             # the innermost place of a chain (上海市黄浦区南京东路街道…) is the container
             if m_cls in PLACE_CLASSES and _followed_by_place(m, mentions):
                 continue
             idx = sentence_of.get(parent.start, 0)
             view = SentenceView(idx, sentences[idx], [], keys, entities, text)
-            r = relation(view, keys[id(parent)], "locatedIn", keys[id(m)],
-                         "relation.name_containment", parent.start, parent.end, None, 0.85)
+            r = relation(
+                view,
+                keys[id(parent)],
+                "locatedIn",
+                keys[id(m)],
+                "relation.name_containment",
+                parent.start,
+                parent.end,
+                None,
+                0.85,
+            )
             if r:
                 yield r
 
@@ -176,21 +242,27 @@ def _only_places(prefix: str, mentions: Sequence[Mention], parent: Mention, m: M
 
 
 def _followed_by_place(m: Mention, mentions: Sequence[Mention]) -> bool:
-    return any(x is not m and x.parent is m.parent and x.start == m.end and
-               x.rule.startswith("place.") for x in mentions)
+    return any(
+        x is not m and x.parent is m.parent and x.start == m.end and x.rule.startswith("place.")
+        for x in mentions
+    )
 
 
-def adjacency(view: SentenceView, all_places: Sequence[Mention], gaz: Gazetteer) -> Iterator[Relation]:
+def adjacency(
+    view: SentenceView, all_places: Sequence[Mention], gaz: Gazetteer
+) -> Iterator[Relation]:
     """平湖市新埭镇, 嘉定区外冈镇, 城厢镇电站村: the second lies in the first."""
     places = sorted(all_places, key=lambda m: m.start)
-    for a, b in zip(places, places[1:]):
+    for a, b in zip(places, places[1:], strict=False):
         if a.end != b.start:
             continue
         ka, kb = view.keys.get(id(a)), view.keys.get(id(b))
         if ka is None or kb is None:
             continue
         ea, eb = view.entities[ka], view.entities[kb]
-        if _RANK.get(ea.cls, 9) >= _RANK.get(eb.cls, 9) and not (ea.cls == "City" and eb.cls == "City"):
+        if _RANK.get(ea.cls, 9) >= _RANK.get(eb.cls, 9) and not (
+            ea.cls == "City" and eb.cls == "City"
+        ):
             continue
         if ea.code and eb.code and ea.code not in {d.code for d in gaz.parents(eb.code)}:
             continue
@@ -205,8 +277,17 @@ def adjacency(view: SentenceView, all_places: Sequence[Mention], gaz: Gazetteer)
                 break
             kx = view.keys.get(id(x))
             if kx and view.entities[kx].cls == eb.cls:
-                r = relation(view, kx, "locatedIn", ka, "relation.place_chain_list", a.start,
-                             x.end, None, 0.85)
+                r = relation(
+                    view,
+                    kx,
+                    "locatedIn",
+                    ka,
+                    "relation.place_chain_list",
+                    a.start,
+                    x.end,
+                    None,
+                    0.85,
+                )
                 if r:
                     yield r
             prev = x
@@ -243,7 +324,11 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
         if _same_family(view, a, b):
             return None
         tail = view.between(end, view.span.end)[:25]
-        pred = "partnerOf" if ("共建" in view.between(start, end) or "共建" in tail[:12]) else "cooperatesWith"
+        pred = (
+            "partnerOf"
+            if ("共建" in view.between(start, end) or "共建" in tail[:12])
+            else "cooperatesWith"
+        )
         pair = tuple(sorted((ka, kb)))
         if pair in emitted:
             return None
@@ -256,7 +341,9 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
         subj = subject_of(view, before=pos)
         if subj and after:
             partner = innermost_place(view, after[0])
-            r = emit(subj, partner, subj.start, partner.end, trig, "relation.cooperation.join", 0.85)
+            r = emit(
+                subj, partner, subj.start, partner.end, trig, "relation.cooperation.join", 0.85
+            )
             if r:
                 yield r
     # A(、B) 与/和 C(、D) … trigger
@@ -270,23 +357,41 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
             trig = next((t for t in lx.COOPERATION_TRIGGERS if t in clause[:24]), None)
             if trig is None or re.match(r"[\u4e00-\u9fff]{0,6}(活动|仪式|会议)", clause):
                 continue
-            agents = [m for m in g if view.cls(m) in AGENT_CLASSES and not m.rule.startswith("enumeration")]
+            agents = [
+                m
+                for m in g
+                if view.cls(m) in AGENT_CLASSES and not m.rule.startswith("enumeration")
+            ]
             if re.match(r"等[^,，。]{0,6}(项目|企业|单位)", tail):
                 continue
             for a, b in combinations(agents, 2):
-                r = emit(a, b, g[0].start, g[-1].end + tail.find(trig) + len(trig), trig,
-                         "relation.cooperation.list", 0.75)
+                r = emit(
+                    a,
+                    b,
+                    g[0].start,
+                    g[-1].end + tail.find(trig) + len(trig),
+                    trig,
+                    "relation.cooperation.list",
+                    0.75,
+                )
                 if r:
                     yield r
         # X等N家… 与 Y等N家… (the enumeration heads)
-        for a, b in zip(view.mentions, view.mentions[1:]):
+        for a, b in zip(view.mentions, view.mentions[1:], strict=False):
             mid = view.between(a.end, b.start)
             if re.fullmatch(r"等[0-9一二三四五六七八九十几多]+[个家位]\S{0,4}(与|和|同)", mid):
                 tail = view.between(b.end, view.span.end)
                 trig = next((t for t in lx.COOPERATION_TRIGGERS if t in tail), None)
                 if trig:
-                    r = emit(a, b, a.start, b.end + tail.find(trig) + len(trig), trig,
-                             "relation.cooperation.enumeration", 0.8)
+                    r = emit(
+                        a,
+                        b,
+                        a.start,
+                        b.end + tail.find(trig) + len(trig),
+                        trig,
+                        "relation.cooperation.enumeration",
+                        0.8,
+                    )
                     if r:
                         yield r
     # S 与 X (深度)合作
@@ -296,7 +401,9 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
         if not after:
             continue
         tail = re.split(r"[,，。;；]", view.between(after[0].end, view.span.end))[0][:45]
-        trig = next((t for t in ("合作", "共建", "结对", "达成", "签订", "签署", "共治") if t in tail), None)
+        trig = next(
+            (t for t in ("合作", "共建", "结对", "达成", "签订", "签署", "共治") if t in tail), None
+        )
         if not trig:
             continue
         before = [x for x in view.mentions if x.end <= pos]
@@ -305,8 +412,15 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
             continue
         if subj is not None:
             partner = innermost_place(view, after[0])
-            r = emit(subj, partner, min(subj.start, pos), after[0].end + tail.find(trig) + len(trig),
-                     trig, "relation.cooperation.with", 0.7)
+            r = emit(
+                subj,
+                partner,
+                min(subj.start, pos),
+                after[0].end + tail.find(trig) + len(trig),
+                trig,
+                "relation.cooperation.with",
+                0.7,
+            )
             if r:
                 yield r
     # A…来到/走进 B 开展…联建/交流
@@ -320,7 +434,15 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
             continue
         subj = subject_of(view, before=pos)
         if subj is not None:
-            r = emit(subj, host, subj.start, host.end + len(tail), trig, "relation.cooperation.visit", 0.65)
+            r = emit(
+                subj,
+                host,
+                subj.start,
+                host.end + len(tail),
+                trig,
+                "relation.cooperation.visit",
+                0.65,
+            )
             if r:
                 yield r
 
@@ -329,8 +451,16 @@ def innermost_place(view: SentenceView, m: Mention) -> Mention:
     """平湖市新埭镇 names 新埭镇: follow a chain of adjacent places to its end."""
     current = m
     while True:
-        nxt = next((x for x in view.mentions if x.start == current.end and
-                    view.cls(x) in PLACE_CLASSES and view.cls(current) in PLACE_CLASSES), None)
+        nxt = next(
+            (
+                x
+                for x in view.mentions
+                if x.start == current.end
+                and view.cls(x) in PLACE_CLASSES
+                and view.cls(current) in PLACE_CLASSES
+            ),
+            None,
+        )
         if nxt is None:
             return current
         current = nxt
@@ -349,7 +479,9 @@ def _same_family(view: SentenceView, a: Mention, b: Mention) -> bool:
 def group_words(view: SentenceView, history: Sequence[tuple[Mention, str]]) -> Iterator[Relation]:
     """两地/三地/两镇 in a sentence about cooperation: the places just named, pairwise."""
     sent = view.between(view.span.start, view.span.end).replace("合作社", "")
-    if not any(w in sent for w in ("合作", "协同", "融合", "联动", "共同", "交流", "携手", "共建", "联建")):
+    if not any(
+        w in sent for w in ("合作", "协同", "融合", "联动", "共同", "交流", "携手", "共建", "联建")
+    ):
         return
     for m in re.finditer(lx.GROUP_WORDS_RE, sent):
         n = lx.NUMERALS[m.group(1)]
@@ -377,8 +509,17 @@ def group_words(view: SentenceView, history: Sequence[tuple[Mention, str]]) -> I
         if len(ranks) > 1:
             continue
         for a, b in combinations(sorted(recent), 2):
-            r = relation(view, a, "cooperatesWith", b, "relation.cooperation.group_word", pos,
-                         pos + len(m.group()), m.group(), 0.6)
+            r = relation(
+                view,
+                a,
+                "cooperatesWith",
+                b,
+                "relation.cooperation.group_word",
+                pos,
+                pos + len(m.group()),
+                m.group(),
+                0.6,
+            )
             if r:
                 yield r
         break
@@ -389,8 +530,14 @@ def membership(view: SentenceView) -> Iterator[Relation]:
     alliances = [m for m in view.mentions if view.cls(m) == "Alliance"]
     for al in alliances:
         lead = view.between(view.span.start, al.start)
-        trig = next((t for t in ("成立", "组建", "签订了", "签订", "签署", "加入", "结成", "共建")
-                     if lead.endswith(t) or lead[-6:].find(t) >= 0), None)
+        trig = next(
+            (
+                t
+                for t in ("成立", "组建", "签订了", "签订", "签署", "加入", "结成", "共建")
+                if lead.endswith(t) or lead[-6:].find(t) >= 0
+            ),
+            None,
+        )
         if trig is None:
             continue
         parties: list[Mention] = []
@@ -400,7 +547,12 @@ def membership(view: SentenceView) -> Iterator[Relation]:
             parties.append(subj)
         for g in groups(view):
             gap = view.between(g[-1].end, al.start)
-            if g[-1].end <= al.start and len(g) >= 2 and len(gap) <= 16 and not re.search(r"[,，。;；]", gap):
+            if (
+                g[-1].end <= al.start
+                and len(g) >= 2
+                and len(gap) <= 16
+                and not re.search(r"[,，。;；]", gap)
+            ):
                 parties.extend(g)
         # 牵手X成立Y: X joins too
         for pos, jt in _trigger_positions(view, ("牵手", "携手", "联合")):
@@ -413,19 +565,39 @@ def membership(view: SentenceView) -> Iterator[Relation]:
             if k in seen or view.cls(p) not in AGENT_CLASSES or view.cls(p) == "Alliance":
                 continue
             seen.add(k)
-            r = relation(view, k, "memberOf", view.key(al), "relation.membership.found",
-                         p.start, al.end, trig, 0.8)
+            r = relation(
+                view,
+                k,
+                "memberOf",
+                view.key(al),
+                "relation.membership.found",
+                p.start,
+                al.end,
+                trig,
+                0.8,
+            )
             if r:
                 yield r
     for m in view.mentions:
         if view.cls(m) not in ("Project", "Alliance"):
             continue
         tail = view.between(m.end, m.end + 6)
-        if re.match(r"”?(为|作为)(平台|载体)", tail) and view.between(m.start - 2, m.start).endswith(("以“", "以")):
+        if re.match(r"”?(为|作为)(平台|载体)", tail) and view.between(
+            m.start - 2, m.start
+        ).endswith(("以“", "以")):
             subj = subject_of(view, before=m.start)
             if subj is not None:
-                r = relation(view, view.key(subj), "memberOf", view.key(m),
-                             "relation.membership.platform", subj.start, m.end + 4, "以…为平台", 0.7)
+                r = relation(
+                    view,
+                    view.key(subj),
+                    "memberOf",
+                    view.key(m),
+                    "relation.membership.platform",
+                    subj.start,
+                    m.end + 4,
+                    "以…为平台",
+                    0.7,
+                )
                 if r:
                     yield r
 
@@ -438,16 +610,23 @@ def brands(view: SentenceView) -> Iterator[Relation]:
         prev = [x for x in view.mentions if x.end <= m.start]
         owner: Mention | None = None
         rule = ""
-        if prev and view.between(prev[-1].end, m.start) in ("“", "「", "『", "") and \
-                view.cls(prev[-1]) in AGENT_CLASSES:
+        if (
+            prev
+            and view.between(prev[-1].end, m.start) in ("“", "「", "『", "")
+            and view.cls(prev[-1]) in AGENT_CLASSES
+        ):
             owner, rule = prev[-1], "relation.brand.prefix"
         else:
             lead = view.between(view.span.start, m.start)
-            if any(lead.rstrip("“「『").endswith(t) for t in lx.RELY_TRIGGERS + ("打造", "擦亮", "创建")):
+            if any(
+                lead.rstrip("“「『").endswith(t)
+                for t in lx.RELY_TRIGGERS + ("打造", "擦亮", "创建")
+            ):
                 owner, rule = subject_of(view, before=m.start), "relation.brand.rely"
         if owner is not None:
-            r = relation(view, view.key(m), "brandOf", view.key(owner), rule, owner.start,
-                         m.end, None, 0.8)
+            r = relation(
+                view, view.key(m), "brandOf", view.key(owner), rule, owner.start, m.end, None, 0.8
+            )
             if r:
                 yield r
 
@@ -457,7 +636,9 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
     sent = view.between(view.span.start, view.span.end)
     # A牵头, …设立(了)Y
     for pos, trig in _trigger_positions(view, ("牵头",)):
-        leaders = [m for m in view.mentions if m.end <= pos and view.between(m.end, pos) in ("共同", "")]
+        leaders = [
+            m for m in view.mentions if m.end <= pos and view.between(m.end, pos) in ("共同", "")
+        ]
         if not leaders:
             continue
         run = list_run(view, leaders[-1])
@@ -466,8 +647,13 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
             for fpos, ft in _trigger_positions(view, lx.FOUND_TRIGGERS):
                 if fpos <= pos:
                     continue
-                after = [m for m in view.mentions if m.start >= fpos + len(ft) and
-                         m.start - fpos - len(ft) <= 2 and view.cls(m) in HOLDER_CLASSES]
+                after = [
+                    m
+                    for m in view.mentions
+                    if m.start >= fpos + len(ft)
+                    and m.start - fpos - len(ft) <= 2
+                    and view.cls(m) in HOLDER_CLASSES
+                ]
                 if after:
                     target = after[0]
                     break
@@ -481,9 +667,17 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
         for leader in run:
             if view.cls(leader) not in AGENT_CLASSES:
                 continue
-            r = relation(view, view.key(target), "organizedBy", view.key(leader),
-                         "relation.lead", min(leader.start, target.start),
-                         max(pos + 2, target.end), trig, 0.8)
+            r = relation(
+                view,
+                view.key(target),
+                "organizedBy",
+                view.key(leader),
+                "relation.lead",
+                min(leader.start, target.start),
+                max(pos + 2, target.end),
+                trig,
+                0.8,
+            )
             if r:
                 yield r
     # 由A发起的Y
@@ -496,12 +690,27 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
         fm = re.match(r"(发起|主办|牵头)(成立)?的", tail)
         if not fm:
             continue
-        target = next((x for x in view.mentions if x.start >= leader.end + fm.end() and
-                       x.start - leader.end - fm.end() <= 1), None)
+        target = next(
+            (
+                x
+                for x in view.mentions
+                if x.start >= leader.end + fm.end() and x.start - leader.end - fm.end() <= 1
+            ),
+            None,
+        )
         if target is None or view.cls(target) not in HOLDER_CLASSES:
             continue
-        r = relation(view, view.key(target), "organizedBy", view.key(leader), "relation.lead.initiated",
-                     pos, target.end, fm.group(1), 0.85)
+        r = relation(
+            view,
+            view.key(target),
+            "organizedBy",
+            view.key(leader),
+            "relation.lead.initiated",
+            pos,
+            target.end,
+            fm.group(1),
+            0.85,
+        )
         if r:
             yield r
 
@@ -509,8 +718,14 @@ def leadership(view: SentenceView) -> Iterator[Relation]:
 def settling(view: SentenceView) -> Iterator[Relation]:
     """``A、B、C(已正式)入驻Y``: each settled in Y."""
     for pos, trig in _trigger_positions(view, lx.SETTLE_TRIGGERS):
-        target = next((m for m in view.mentions if m.start >= pos + len(trig) and
-                       m.start - pos - len(trig) <= 1), None)
+        target = next(
+            (
+                m
+                for m in view.mentions
+                if m.start >= pos + len(trig) and m.start - pos - len(trig) <= 1
+            ),
+            None,
+        )
         before = [m for m in view.mentions if m.end <= pos]
         if target is None or not before:
             continue
@@ -518,8 +733,17 @@ def settling(view: SentenceView) -> Iterator[Relation]:
         if len(gap) > 6 or re.search(r"[,，。;；]", gap):
             continue
         for m in list_run(view, before[-1]):
-            r = relation(view, view.key(m), "settledIn", view.key(target), "relation.settle",
-                         m.start, target.end, trig, 0.85)
+            r = relation(
+                view,
+                view.key(m),
+                "settledIn",
+                view.key(target),
+                "relation.settle",
+                m.start,
+                target.end,
+                trig,
+                0.85,
+            )
             if r:
                 yield r
 
@@ -538,8 +762,17 @@ def landing(view: SentenceView) -> Iterator[Relation]:
         if subj is None or view.cls(subj) not in PLACE_CLASSES:
             continue
         for m in list_run(view, last):
-            r = relation(view, view.key(m), "locatedIn", view.key(subj), "relation.landing",
-                         subj.start, pos + len(trig), trig, 0.75)
+            r = relation(
+                view,
+                view.key(m),
+                "locatedIn",
+                view.key(subj),
+                "relation.landing",
+                subj.start,
+                pos + len(trig),
+                trig,
+                0.75,
+            )
             if r:
                 yield r
 
@@ -547,13 +780,28 @@ def landing(view: SentenceView) -> Iterator[Relation]:
 def inclusion(view: SentenceView) -> Iterator[Relation]:
     """``X(全域)纳入“Y示范区”``: X lies in the zone."""
     for pos, trig in _trigger_positions(view, ("纳入", "划入", "列入")):
-        zone = next((m for m in view.mentions if 0 <= m.start - pos - len(trig) <= 1
-                     and view.cls(m) == "Region"), None)
+        zone = next(
+            (
+                m
+                for m in view.mentions
+                if 0 <= m.start - pos - len(trig) <= 1 and view.cls(m) == "Region"
+            ),
+            None,
+        )
         before = [m for m in view.mentions if m.end <= pos and pos - m.end <= 3]
         if zone is None or not before or view.cls(before[-1]) not in PLACE_CLASSES:
             continue
-        r = relation(view, view.key(before[-1]), "locatedIn", view.key(zone), "relation.inclusion",
-                     before[-1].start, zone.end, trig, 0.75)
+        r = relation(
+            view,
+            view.key(before[-1]),
+            "locatedIn",
+            view.key(zone),
+            "relation.inclusion",
+            before[-1].start,
+            zone.end,
+            trig,
+            0.75,
+        )
         if r:
             yield r
 
@@ -568,24 +816,49 @@ def venues(view: SentenceView) -> Iterator[Relation]:
             continue
         chain = [first]
         for x in view.mentions:
-            if x.start > chain[-1].end and re.fullmatch(r"[0-9一二三四五六七八九十]*(楼|层|的)?",
-                                                          view.between(chain[-1].end, x.start)):
+            if x.start > chain[-1].end and re.fullmatch(
+                r"[0-9一二三四五六七八九十]*(楼|层|的)?", view.between(chain[-1].end, x.start)
+            ):
                 chain.append(x)
         tail = view.between(chain[-1].end, view.span.end)
         fm = re.match(r"(设立|开设|建立|成立|打造|搭建)了?", tail)
         if not fm:
             continue
-        target = next((x for x in view.mentions if x.start >= chain[-1].end + fm.end() and
-                       x.start - chain[-1].end - fm.end() <= 1), None)
+        target = next(
+            (
+                x
+                for x in view.mentions
+                if x.start >= chain[-1].end + fm.end() and x.start - chain[-1].end - fm.end() <= 1
+            ),
+            None,
+        )
         if target is None:
             continue
-        for outer, inner in zip(chain, chain[1:]):
+        for outer, inner in zip(chain, chain[1:], strict=False):
             if view.cls(inner) in ("Venue",) or view.cls(outer) == "Venue":
-                r = relation(view, view.key(inner), "locatedIn", view.key(outer),
-                             "relation.venue_chain", outer.start, inner.end, None, 0.75)
+                r = relation(
+                    view,
+                    view.key(inner),
+                    "locatedIn",
+                    view.key(outer),
+                    "relation.venue_chain",
+                    outer.start,
+                    inner.end,
+                    None,
+                    0.75,
+                )
                 if r:
                     yield r
-        r = relation(view, view.key(target), "locatedIn", view.key(chain[-1]), "relation.set_up_in",
-                     pos, target.end, fm.group(1), 0.75)
+        r = relation(
+            view,
+            view.key(target),
+            "locatedIn",
+            view.key(chain[-1]),
+            "relation.set_up_in",
+            pos,
+            target.end,
+            fm.group(1),
+            0.75,
+        )
         if r:
             yield r

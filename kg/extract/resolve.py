@@ -45,9 +45,7 @@ class Resolution:
     home: Division | None
 
 
-def link_places(
-    mentions: Sequence[Mention], gaz: Gazetteer
-) -> dict[int, Division | None]:
+def link_places(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, Division | None]:
     """Choose a division for every place mention, or ``None`` when undecided.
 
     Full names go through :meth:`Gazetteer.resolve` together, so that the
@@ -135,7 +133,9 @@ def resolve_entities(
     """Group mentions into entities with canonical labels and keys."""
     linked = link_places(mentions, gaz)
     # drop short forms nobody vouched for
-    mentions = [m for m in mentions if not (m.rule == "place.short_form" and linked.get(id(m)) is None)]
+    mentions = [
+        m for m in mentions if not (m.rule == "place.short_form" and linked.get(id(m)) is None)
+    ]
     home = home_division(text, mentions, linked, title)
     entities: dict[str, Entity] = {}
     keys: dict[int, str] = {}

@@ -49,6 +49,7 @@ rest of kg compare equal to the ones the graph stage built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,8 +193,36 @@ def replace_graph_update(graph_iri: URIRef, triples: Iterable[Triple]) -> str:
 REBUILD_UNION_UPDATE = "DROP SILENT DEFAULT ;\nINSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def _sort_key(triple: Iterable[Node]) -> tuple[str, ...]:
-    return tuple(term.n3() for term in triple)
+# --------------------------------------------------------------------------- Turtle and TriG
+#
+# A small writer of its own rather than rdflib's serializer: rdflib writes
+# about a thousand triples a second, too slow for the exports of a real build,
+# and Oxigraph's writer lower-cases language tags and escapes every "/" in
+# prefixed names. This one sorts everything, so the same triples always give
+# the same bytes, and keeps the tags as the graph stage wrote them.
+
+_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _escape_string(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return _ESCAPES.get(char, f"\\u{ord(char):04X}")
+
+    return '"' + _NEEDS_ESCAPE.sub(replace, text) + '"'
+
+
+def _iri_text(iri: str) -> str:
+    best, longest = f"<{iri}>", 0
+    for prefix, namespace in SERIALISATION_PREFIXES.items():
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and len(namespace) > longest and _LOCAL_NAME.fullmatch(local):
+            best, longest = f"{prefix}:{local}", len(namespace)
+    return best
 
 
 def _bind_prefixes(graph: Graph) -> None:
@@ -201,35 +230,78 @@ def _bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, namespace, override=True, replace=True)
 
 
-def turtle_text(triples: Iterable[Triple]) -> str:
-    """Serialise triples as Turtle; the same set of triples gives the same text.
+def term_text(term: Node) -> str:
+    """One term in Turtle: a prefixed name where possible, short forms for numbers."""
+    if isinstance(term, URIRef):
+        return _iri_text(str(term))
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        lexical = str(term)
+        if term.language:
+            return f"{_escape_string(lexical)}@{canonical_language_tag(term.language)}"
+        datatype = str(term.datatype) if term.datatype is not None else _XSD_STRING
+        if datatype == _XSD_STRING:
+            return _escape_string(lexical)
+        if (
+            (datatype == str(XSD.integer) and _INTEGER.fullmatch(lexical))
+            or (datatype == str(XSD.decimal) and _DECIMAL.fullmatch(lexical))
+            or (datatype == str(XSD.boolean) and lexical in ("true", "false"))
+        ):
+            return lexical
+        return f"{_escape_string(lexical)}^^{_iri_text(datatype)}"
+    raise StoreError(f"cannot write {term!r} as Turtle")
 
-    rdflib's Turtle writer orders subjects, predicates and objects itself; the
-    triples are added in sorted order as well so that nothing depends on the
-    order the store returned them in.
-    """
-    graph = Graph(bind_namespaces="none")
-    _bind_prefixes(graph)
-    for triple in sorted(set(triples), key=_sort_key):
-        graph.add(triple)
-    return graph.serialize(format="turtle")
+
+def _subject_key(term: Node) -> tuple[int, str]:
+    return (1 if isinstance(term, BNode) else 0, str(term))
+
+
+def _predicate_key(term: Node) -> tuple[int, str]:
+    return (0 if term == RDF.type else 1, str(term))
+
+
+def _statements(triples: Iterable[Triple], indent: str) -> list[str]:
+    """The triples grouped by subject and predicate, one block per subject."""
+    tree: dict[Node, dict[Node, set[str]]] = {}
+    for s, p, o in triples:
+        tree.setdefault(s, {}).setdefault(p, set()).add(term_text(o))
+    blocks = []
+    for subject in sorted(tree, key=_subject_key):
+        predicates = tree[subject]
+        lines = []
+        for predicate in sorted(predicates, key=_predicate_key):
+            verb = "a" if predicate == RDF.type else term_text(predicate)
+            lines.append(f"{verb} {' , '.join(sorted(predicates[predicate]))}")
+        body = f" ;\n{indent}    ".join(lines)
+        blocks.append(f"{indent}{term_text(subject)} {body} .\n")
+    return blocks
+
+
+def _prefix_header() -> str:
+    return "".join(
+        f"@prefix {prefix}: <{namespace}> .\n"
+        for prefix, namespace in sorted(SERIALISATION_PREFIXES.items())
+    )
+
+
+def turtle_text(triples: Iterable[Triple]) -> str:
+    """Serialise triples as Turtle; the same set of triples always gives the same text."""
+    return _prefix_header() + "".join("\n" + block for block in _statements(triples, ""))
 
 
 def trig_text(quads: Iterable[Quad]) -> str:
-    """Serialise quads as TriG, one block per named graph, in IRI order."""
-    by_graph: dict[Node | None, set[Triple]] = {}
+    """Serialise quads as TriG, one block per named graph in IRI order (default graph first)."""
+    by_graph: dict[Node | None, list[Triple]] = {}
     for s, p, o, g in quads:
-        by_graph.setdefault(g, set()).add((s, p, o))
-    dataset = Dataset()
-    _bind_prefixes(dataset)
-    named = sorted((g for g in by_graph if g is not None), key=lambda g: g.n3())
-    for name in named:
-        context = dataset.graph(name)
-        for triple in sorted(by_graph[name], key=_sort_key):
-            context.add(triple)
-    for triple in sorted(by_graph.get(None, ()), key=_sort_key):
-        dataset.add(triple)
-    return dataset.serialize(format="trig")
+        by_graph.setdefault(g, []).append((s, p, o))
+    parts = [_prefix_header()]
+    if None in by_graph:
+        parts.extend("\n" + block for block in _statements(by_graph.pop(None), ""))
+    for graph in sorted(by_graph, key=_subject_key):
+        blocks = _statements(by_graph[graph], "    ")
+        parts.append(f"\n{term_text(graph)} {{\n" + "\n".join(blocks) + "}\n")
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------- store

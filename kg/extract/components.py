@@ -20,6 +20,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extract import lexicon
 from kg.extract import mentions as mn
 from kg.extract import relations as rel
 from kg.extract.resolve import resolve_entities
@@ -152,7 +153,13 @@ class EntityLinker:
     def __call__(self, doc: Doc) -> Doc:
         candidates: list[mn.Mention] = list(doc._.kg_candidates or [])
         # known quoted names recur without their head word: pick those up too
-        known = {m.text: m.cls for m in candidates if m.rule == "quoted.head_after"}
+        places = [m for m in candidates if m.rule.startswith("place.")]
+        candidates += mn.find_quoted_after_places(doc.text, places)
+        known = {
+            m.text: m.cls
+            for m in candidates
+            if m.rule in ("quoted.head_after", "quoted.after_place")
+        }
         candidates += mn.find_repeated_quotes(doc.text, known)
         kept, nested = mn.resolve_overlaps(_dedupe(candidates))
         nested = [m for m in nested if _keep_nested(m)]
@@ -178,12 +185,94 @@ class EntityLinker:
             title=meta.get("title"),
             traditional=meta.get("script") == "Hant",
         )
-        doc._.kg_mentions = [m for m in kept if id(m) in res.keys]
+        kept = [m for m in kept if id(m) in res.keys]
+        kept += anaphora_mentions(doc.text, kept, res.keys, res.entities)
+        kept += abbreviation_mentions(doc.text, kept, res.keys, res.entities, doc.user_data)
+        kept.sort(key=lambda m: m.start)
+        doc._.kg_mentions = kept
         doc._.kg_nested = [m for m in nested if id(m) in res.keys]
         doc._.kg_entities = res.entities
         doc._.kg_keys = res.keys
         doc._.kg_home = res.home
         return doc
+
+
+def anaphora_mentions(
+    text: str, kept: list[mn.Mention], keys: dict[int, str], entities: dict
+) -> list[mn.Mention]:
+    """该镇/该区/该县: the last place of that level named before."""
+    out: list[mn.Mention] = []
+    for word, cls in lexicon.ANAPHORA.items():
+        if not word.startswith("该"):
+            continue
+        wanted = {cls, "Subdistrict"} if cls == "Township" else {cls}
+        for hit in re.finditer(word, text):
+            before = [
+                m for m in kept if m.end <= hit.start() and entities[keys[id(m)]].cls in wanted
+            ]
+            if not before:
+                continue
+            target = keys[id(before[-1])]
+            m = mn.Mention(hit.start(), hit.end(), word, entities[target].cls, "anaphora.previous")
+            keys[id(m)] = target
+            entities[target].mentions.append((Span(m.start, m.end, word), m.rule))
+            out.append(m)
+    return out
+
+
+_ABBREVIATION_RE = re.compile(
+    r"(?<=“)([\u4e00-\u9fff]{3,4})(?=”)|([\u4e00-\u9fff]{3,4})(?=[两三四五]地)"
+)
+
+
+def abbreviation_mentions(
+    text: str,
+    kept: list[mn.Mention],
+    keys: dict[int, str],
+    entities: dict,
+    user_data: dict,
+) -> list[mn.Mention]:
+    """嘉昆太, 崇启海: a region named by the first characters of places in the article.
+
+    Each character must be the first character of exactly one county-level or
+    city place of the article, and the run must stand alone (quoted, or followed
+    by a group word such as 三地).
+    """
+    by_initial: dict[str, set[str]] = {}
+    for key, e in entities.items():
+        if e.cls in ("District", "County", "City") and e.label:
+            by_initial.setdefault(e.label[0], set()).add(key)
+    occupied = {(m.start, m.end) for m in kept}
+    out: list[mn.Mention] = []
+    expansions: dict[str, list[str]] = user_data.setdefault("kg_abbreviations", {})
+    pattern = re.compile(
+        r"(?<=“)([\u4e00-\u9fff]{3,4})(?=”)|([\u4e00-\u9fff]{3,4})(?=[两三四五]地)"
+    )
+    for hit in pattern.finditer(text):
+        run = hit.group(1) or hit.group(2)
+        start = hit.start(1) if hit.group(1) else hit.start(2)
+        members: list[str] = []
+        for ch in run:
+            options = by_initial.get(ch, set())
+            if len(options) != 1:
+                break
+            members.append(next(iter(options)))
+        # a run glued to more text before it (…崇启海) is still fine; overlaps are not
+        if len(members) != len(run) or len(set(members)) != len(members):
+            continue
+        if any(s < start + len(run) and start < e for s, e in occupied):
+            continue
+        key = f"Region:{run}"
+        if key not in entities:
+            from kg.model import Entity
+
+            entities[key] = Entity(key=key, cls="Region", label=run)
+        m = mn.Mention(start, start + len(run), run, "Region", "region.abbreviation")
+        keys[id(m)] = key
+        entities[key].mentions.append((Span(m.start, m.end, run), m.rule))
+        expansions[key] = members
+        out.append(m)
+    return out
 
 
 def _is_province_name(name: str) -> bool:
@@ -250,7 +339,11 @@ class RelationRules:
             sent_places = [m for m in places_all if sent.start <= m.start and m.end <= sent.end]
             out += rel.adjacency(view, sent_places, gaz)
             out += rel.cooperation(view)
-            out += rel.group_words(view, history + [(m, keys[id(m)]) for m in in_sent])
+            out += rel.group_words(
+                view,
+                history + [(m, keys[id(m)]) for m in in_sent],
+                doc.user_data.get("kg_abbreviations", {}),
+            )
             out += rel.membership(view)
             out += rel.brands(view)
             out += rel.leadership(view)

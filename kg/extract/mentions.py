@@ -632,6 +632,22 @@ def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention
     return found
 
 
+def find_quoted_after_places(text: str, places: Sequence[Mention]) -> list[Mention]:
+    """``龙门镇“三区联创”``: a quoted name right after a place is that place's brand."""
+    ends = {m.end for m in places}
+    found: list[Mention] = []
+    for m in _QUOTED_RE.finditer(text):
+        inner = next(g for g in m.groups() if g is not None)
+        if m.start() not in ends or inner in lx.QUOTED_STOPLIST:
+            continue
+        if not (2 <= len(inner) <= 8) or not all(_HAN_RE.match(c) or c == "·" for c in inner):
+            continue
+        if text[m.end() : m.end() + 2] in ("组织", "人员", "群体"):
+            continue
+        found.append(Mention(m.start() + 1, m.end() - 1, inner, "PartyBrand", "quoted.after_place"))
+    return found
+
+
 def find_repeated_quotes(text: str, known: dict[str, str]) -> list[Mention]:
     """Other quoted occurrences of a name already recognised elsewhere."""
     found: list[Mention] = []

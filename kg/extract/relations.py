@@ -476,7 +476,11 @@ def _same_family(view: SentenceView, a: Mention, b: Mention) -> bool:
     return na.startswith(nb) or nb.startswith(na)
 
 
-def group_words(view: SentenceView, history: Sequence[tuple[Mention, str]]) -> Iterator[Relation]:
+def group_words(
+    view: SentenceView,
+    history: Sequence[tuple[Mention, str]],
+    abbreviations: dict[str, list[str]] | None = None,
+) -> Iterator[Relation]:
     """两地/三地/两镇 in a sentence about cooperation: the places just named, pairwise."""
     sent = view.between(view.span.start, view.span.end).replace("合作社", "")
     if not any(
@@ -488,6 +492,27 @@ def group_words(view: SentenceView, history: Sequence[tuple[Mention, str]]) -> I
         pos = view.span.start + m.start()
         level = m.group(2)
         recent: list[str] = []
+        # 崇启海三地: the abbreviation just before the group word names the places
+        named = next(
+            (x for x in view.mentions if x.end == pos and x.rule == "region.abbreviation"), None
+        )
+        if named is not None and abbreviations and len(abbreviations.get(view.key(named), [])) == n:
+            members = abbreviations[view.key(named)]
+            for a, b in combinations(sorted(members), 2):
+                r = relation(
+                    view,
+                    a,
+                    "cooperatesWith",
+                    b,
+                    "relation.cooperation.abbreviation",
+                    named.start,
+                    pos + len(m.group()),
+                    m.group(),
+                    0.65,
+                )
+                if r:
+                    yield r
+            break
         for mention, key in reversed(history):
             if mention.start >= pos:
                 continue

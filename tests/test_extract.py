@@ -1,0 +1,256 @@
+"""Tests of the extraction pipeline, built the way a user builds it.
+
+``build_pipeline()`` gives ``spacy.blank("zh")`` with the jieba segmenter and
+kg's registered components. The sentences below were written for these tests:
+the places are real divisions of other provinces than the seed article's
+(江苏省苏州市吴中区木渎镇, 浙江省嘉兴市嘉善县西塘镇) so that gazetteer codes can
+be checked, and every company, brand, platform and alliance name is invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from kg.clean import clean_document
+from kg.extract.pipeline import PIPE_NAMES, build_pipeline, extract_document
+from kg.model import Entity, Extraction, RawDocument, Relation
+
+# official codes of the Ministry of Civil Affairs list (public data)
+JIANGSU, SUZHOU, WUZHONG, MUDU = "320000", "320500", "320506", "320506108"
+JIASHAN, XITANG = "330421", "330421103"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_pipeline()
+
+
+def extract(nlp: Language, text: str, title: str | None = None) -> Extraction:
+    """Clean and extract one invented article, as a build does."""
+    raw = RawDocument(source="test.txt", text=text, title=title)
+    return extract_document(clean_document(raw), nlp)
+
+
+def by_label(ex: Extraction, label: str) -> Entity:
+    found = [e for e in ex.entities.values() if e.label == label]
+    assert found, f"{label} not extracted; got {sorted(e.label for e in ex.entities.values())}"
+    assert len(found) == 1, found
+    return found[0]
+
+
+def place(ex: Extraction, code: str) -> Entity:
+    found = [e for e in ex.entities.values() if e.code == code]
+    assert found, f"no entity linked to {code}; got {[(e.label, e.code) for e in ex.entities.values()]}"
+    return found[0]
+
+
+def relations(ex: Extraction, predicate: str) -> set[tuple[str, str]]:
+    """(subject label, object label) of the relations with ``predicate``."""
+    labels = {key: e.label for key, e in ex.entities.items()}
+    return {(labels[r.subject], labels[r.object]) for r in ex.relations
+            if r.predicate == predicate}
+
+
+def related(ex: Extraction, subject: str, predicate: str, obj: str) -> Relation:
+    labels = {key: e.label for key, e in ex.entities.items()}
+    found = [r for r in ex.relations if r.predicate == predicate
+             and labels[r.subject] == subject and labels[r.object] == obj]
+    assert found, f"no {subject} {predicate} {obj}; {predicate}: {relations(ex, predicate)}"
+    return found[0]
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def test_pipeline_is_blank_chinese_with_kg_components(nlp: Language) -> None:
+    assert nlp.lang == "zh"
+    assert nlp.config["nlp"]["tokenizer"]["segmenter"] == "jieba"
+    assert nlp.pipe_names == list(PIPE_NAMES)
+    registered = spacy.registry.factories.get_all()
+    for name in (*PIPE_NAMES, "kg_statistical_ner"):
+        assert Language.has_factory(name), name
+        assert name in registered, name
+
+
+def test_components_run_on_a_plain_call(nlp: Language) -> None:
+    """Used directly as a spaCy pipeline, without a CleanDocument around the text."""
+    doc = nlp("江苏省苏州市吴中区木渎镇举行签约仪式。")
+    assert [s.text for s in doc._.kg_sentences] == ["江苏省苏州市吴中区木渎镇举行签约仪式。"]
+    codes = {e.code for e in doc._.kg_entities.values()}
+    assert {JIANGSU, SUZHOU, WUZHONG, MUDU} <= codes
+
+
+# --------------------------------------------------------------------------- places
+
+
+def test_admin_suffixes_are_linked_to_the_gazetteer_with_their_codes(nlp: Language) -> None:
+    ex = extract(nlp, "日前，江苏省苏州市吴中区木渎镇举行项目签约仪式。")
+    expected = {JIANGSU: ("江苏省", "Province"), SUZHOU: ("苏州市", "City"),
+                WUZHONG: ("吴中区", "District"), MUDU: ("木渎镇", "Township")}
+    for code, (label, cls) in expected.items():
+        entity = place(ex, code)
+        assert (entity.label, entity.cls) == (label, cls)
+    assert place(ex, MUDU).admin_level == 4
+
+
+def test_a_chain_of_places_gives_located_in_stated_by_the_text(nlp: Language) -> None:
+    ex = extract(nlp, "日前，江苏省苏州市吴中区木渎镇举行项目签约仪式。")
+    located = relations(ex, "locatedIn")
+    assert {("木渎镇", "吴中区"), ("吴中区", "苏州市"), ("苏州市", "江苏省")} <= located
+    chain = related(ex, "木渎镇", "locatedIn", "吴中区")
+    assert chain.source == "text"
+    assert chain.evidence.text == "吴中区木渎镇"
+
+
+def test_traditional_text_links_the_same_places_and_keeps_its_script(nlp: Language) -> None:
+    ex = extract(nlp, "吳中區木瀆鎮舉行項目簽約儀式。")
+    town = place(ex, MUDU)
+    assert town.label == "木渎镇"
+    assert [span.text for span, _ in town.mentions] == ["木瀆鎮"]
+    assert ("木渎镇", "吴中区") in relations(ex, "locatedIn")
+
+
+def test_an_ambiguous_town_without_context_stays_unlinked(nlp: Language) -> None:
+    ex = extract(nlp, "随后，新桥镇举办了农民画展。")
+    town = by_label(ex, "新桥镇")
+    assert town.cls == "Township"
+    assert town.code is None
+    assert not any(r.predicate == "locatedIn" and r.subject == town.key for r in ex.relations)
+
+
+def test_the_county_decides_between_same_named_towns(nlp: Language) -> None:
+    ex = extract(nlp, "浙江省嘉兴市嘉善县西塘镇举办文化节。")
+    assert place(ex, XITANG).label == "西塘镇"
+    assert ("西塘镇", "嘉善县") in relations(ex, "locatedIn")
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+@pytest.mark.parametrize(("sentence", "name", "cls"), [
+    ("会上，吴中区商务局与星河智造科技有限公司签署合作协议。", "星河智造科技有限公司", "Enterprise"),
+    ("会上，吴中区商务局与星河智造科技有限公司签署合作协议。", "吴中区商务局", "GovernmentBody"),
+    ("推动星河智造科技有限公司与吴中区商务局签约。", "星河智造科技有限公司", "Enterprise"),
+    ("近日，苏州云帆数据科技有限公司正式落户木渎镇。", "苏州云帆数据科技有限公司", "Enterprise"),
+    ("木渎镇牵手西塘镇成立环太湖文旅产业联盟。", "环太湖文旅产业联盟", "Alliance"),
+    ("木渎镇牵手西塘镇成立太湖两岸产业联盟。", "太湖两岸产业联盟", "Alliance"),
+])
+def test_organisation_names_start_after_the_verb_or_conjunction(
+    nlp: Language, sentence: str, name: str, cls: str
+) -> None:
+    ex = extract(nlp, sentence)
+    assert by_label(ex, name).cls == cls
+    # nothing that ends where the name ends but starts elsewhere
+    ends = [e.label for e in ex.entities.values()
+            if e.label != name and e.label.endswith(name[-2:]) and e.cls == cls]
+    assert ends == [], ends
+
+
+ARTICLE = (
+    "吴中区多个党建项目亮相\n"
+    "\n"
+    "日前，区司法局、区人才服务中心已正式入驻木渎镇“暖心驿站”服务平台。"
+    "截至去年底，我区共有新经济组织1200家。\n"
+)
+
+
+def test_level_prefix_resolves_to_the_title_district(nlp: Language) -> None:
+    ex = extract(nlp, ARTICLE)
+    bureau = by_label(ex, "吴中区司法局")
+    assert bureau.cls == "GovernmentBody"
+    assert "区司法局" in bureau.alt_labels
+    assert [span.text for span, _ in bureau.mentions] == ["区司法局"]
+    assert by_label(ex, "吴中区人才服务中心").cls == "GovernmentBody"
+
+
+def test_level_prefix_without_a_known_district_is_not_guessed(nlp: Language) -> None:
+    ex = extract(nlp, "日前，区司法局组织法律咨询活动。")
+    assert not any(e.label.endswith("司法局") and len(e.label) > len("区司法局")
+                   for e in ex.entities.values())
+
+
+def test_wo_qu_is_the_article_district(nlp: Language) -> None:
+    ex = extract(nlp, ARTICLE)
+    district = place(ex, WUZHONG)
+    assert "我区" in district.alt_labels
+    assert "我区" in [span.text for span, _ in district.mentions]
+
+
+def test_ru_zhu_gives_settled_in(nlp: Language) -> None:
+    ex = extract(nlp, ARTICLE)
+    settled = relations(ex, "settledIn")
+    platform = [o for s, o in settled if s == "吴中区司法局"]
+    assert platform and "暖心驿站" in platform[0], settled
+    assert ("吴中区人才服务中心", platform[0]) in settled
+    assert related(ex, "吴中区司法局", "settledIn", platform[0]).trigger == "入驻"
+
+
+# --------------------------------------------------------------------------- brands, projects, alliances
+
+
+RURAL = (
+    "木渎镇依托“水韵同心”党建品牌，推动星河科创园、云帆数据中心、青禾农业基地等重大项目落地，"
+    "牵手嘉善县西塘镇成立环太湖文旅产业联盟。"
+)
+
+
+def test_quoted_name_before_dang_jian_pin_pai_is_a_brand_of_the_subject(nlp: Language) -> None:
+    ex = extract(nlp, RURAL)
+    brand = by_label(ex, "水韵同心")
+    assert brand.cls == "PartyBrand"
+    owner = related(ex, "水韵同心", "brandOf", "木渎镇")
+    assert ex.entities[owner.object].code == MUDU
+
+
+def test_an_enumeration_of_landed_projects_is_located_in_the_subject(nlp: Language) -> None:
+    ex = extract(nlp, RURAL)
+    names = ("星河科创园", "云帆数据中心", "青禾农业基地")
+    for name in names:
+        assert by_label(ex, name).cls == "Project"
+    located = relations(ex, "locatedIn")
+    assert {(name, "木渎镇") for name in names} <= located
+    assert related(ex, "星河科创园", "locatedIn", "木渎镇").trigger == "落地"
+    assert not any(label.startswith("等") or label.endswith("等")
+                   for label in (e.label for e in ex.entities.values()))
+
+
+def test_qian_shou_cheng_li_alliance_gives_members_and_cooperation(nlp: Language) -> None:
+    ex = extract(nlp, RURAL)
+    alliance = by_label(ex, "环太湖文旅产业联盟")
+    assert alliance.cls == "Alliance"
+    members = {s for s, o in relations(ex, "memberOf") if o == "环太湖文旅产业联盟"}
+    assert members == {"木渎镇", "西塘镇"}
+    assert place(ex, XITANG).label == "西塘镇"
+    cooperation = relations(ex, "cooperatesWith")
+    assert ("木渎镇", "西塘镇") in cooperation or ("西塘镇", "木渎镇") in cooperation
+
+
+# --------------------------------------------------------------------------- offsets
+
+
+OFFSET_TEXTS = {
+    "simplified": ARTICLE + RURAL,
+    "traditional": (
+        "吳中區多個黨建項目亮相\n\n"
+        "日前，區司法局、區人才服務中心已正式入駐木瀆鎮“暖心驛站”服務平臺。"
+        "木瀆鎮依託“水韻同心”黨建品牌，推動星河科創園、雲帆數據中心等重大項目落地，"
+        "牽手嘉善縣西塘鎮成立環太湖文旅產業聯盟。\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("script", sorted(OFFSET_TEXTS))
+def test_every_span_maps_back_to_the_cleaned_text(nlp: Language, script: str) -> None:
+    ex = extract(nlp, OFFSET_TEXTS[script])
+    text = ex.doc.text
+    assert len(ex.entities) >= 8 and len(ex.relations) >= 6
+    for sentence in ex.sentences:
+        assert text[sentence.start : sentence.end] == sentence.text
+    for entity in ex.entities.values():
+        for span, rule in entity.mentions:
+            assert text[span.start : span.end] == span.text, (entity.label, rule)
+    for r in ex.relations:
+        assert text[r.evidence.start : r.evidence.end] == r.evidence.text, (r.rule, r.evidence)
+        assert r.sentence_index < len(ex.sentences)

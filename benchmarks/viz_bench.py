@@ -144,7 +144,7 @@ def measure(browser, path: Path) -> dict:
         const m = window.kgView.data.nodes; return ids.reduce((a, b) => m[b].pr > m[a].pr ? b : a); }""")
     page.evaluate("window.__kgPanelAt = undefined; window.__kgClickAt = performance.now()")
     click_node(page, top)
-    page.wait_for_function("window.__kgPanelAt !== undefined", timeout=30_000)
+    page.wait_for_function("() => window.__kgPanelAt !== undefined", timeout=30_000)
     click_ms = page.evaluate("window.__kgPanelAt - window.__kgClickAt")
     search_ms = page.evaluate("""() => { const t = performance.now();
         window.kgView.search('枫泾'); return performance.now() - t; }""")

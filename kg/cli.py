@@ -88,7 +88,8 @@ def build(
     out.print(f"documents: {report.built} built, {report.skipped} unchanged, "
               f"{len(report.failures)} failed")
     if report.entities_by_class:
-        out.print("entities: " + ", ".join(f"{k} {v}" for k, v in sorted(report.entities_by_class.items())))
+        out.print("entities: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(report.entities_by_class.items())))
     if report.relations_by_property:
         out.print("relations: " + ", ".join(
             f"{k} {v}" for k, v in sorted(report.relations_by_property.items())))
@@ -105,7 +106,9 @@ def query(
     named: str | None = typer.Option(None, "--named", "-n", help="A named query; see --list."),
     param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE for a named query."),
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
-    endpoint: str | None = typer.Option(None, "--endpoint", help="Query a SPARQL endpoint instead."),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Query a SPARQL endpoint instead."
+    ),
     list_queries: bool = typer.Option(False, "--list", help="List the named queries."),
 ) -> None:
     """Answer a SPARQL query over a graph directory.
@@ -195,7 +198,9 @@ def validate(directory: Path = typer.Argument(..., help="Graph directory.")) -> 
 
 @app.command("eval")
 def evaluate(
-    gold: Path = typer.Argument(..., help="A gold .json file, or a folder of dNN.gold.json + dNN.txt."),
+    gold: Path = typer.Argument(
+        ..., help="A gold .json file, or a folder of dNN.gold.json + dNN.txt."
+    ),
     directory: Path | None = typer.Argument(None, help="Built graph directory (with a gold file)."),
     misses: bool = typer.Option(True, "--misses/--no-misses", help="List what was missed."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Also write the report here."),
@@ -219,7 +224,8 @@ def evaluate(
 
             with GraphStore.open(directory, create=False, read_only=True) as store:
                 graph = store.rdflib_graph()
-            rows = [(gold.name.replace(".gold.json", ""), ev.score_graph(ev.load_gold(gold), graph))]
+            score = ev.score_graph(ev.load_gold(gold), graph)
+            rows = [(gold.name.replace(".gold.json", ""), score)]
         report = ev.format_report(rows, show_misses=misses)
     except KgError as exc:
         raise _fail(exc) from exc

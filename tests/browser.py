@@ -4,6 +4,10 @@ Debian's Chromium (``/usr/bin/chromium``) is driven through Playwright's sync AP
 instead of a Playwright-downloaded browser, so nothing is fetched at test time.
 Without Chromium the browser tests skip with the reason, except under ``CI=true``
 where a missing browser is a failure: CI must run them.
+
+The viewer's Content Security Policy forbids ``eval``, so predicates passed to
+``page.wait_for_function`` must be function strings (``"() => …"``), which
+Playwright calls directly, not bare expressions, which it evaluates.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ def chromium() -> Iterator[object]:
 
 def wait_until_drawn(page, timeout_ms: int = 30_000) -> float:
     """Wait for the viewer's first drawing; return its time in ms since navigation start."""
-    page.wait_for_function("window.__kgReady !== undefined", timeout=timeout_ms)
+    page.wait_for_function("() => window.__kgReady !== undefined", timeout=timeout_ms)
     return float(page.evaluate("window.__kgReady"))
 
 

@@ -42,7 +42,8 @@ def by_label(ex: Extraction, label: str) -> Entity:
 
 def place(ex: Extraction, code: str) -> Entity:
     found = [e for e in ex.entities.values() if e.code == code]
-    assert found, f"no entity linked to {code}; got {[(e.label, e.code) for e in ex.entities.values()]}"
+    got = [(e.label, e.code) for e in ex.entities.values()]
+    assert found, f"no entity linked to {code}; got {got}"
     return found[0]
 
 
@@ -129,14 +130,18 @@ def test_the_county_decides_between_same_named_towns(nlp: Language) -> None:
 # --------------------------------------------------------------------------- organisations
 
 
+SIGNING = "会上，吴中区商务局与星河智造科技有限公司签署合作协议。"
+
+
 @pytest.mark.parametrize(("sentence", "name", "cls"), [
-    ("会上，吴中区商务局与星河智造科技有限公司签署合作协议。", "星河智造科技有限公司", "Enterprise"),
-    ("会上，吴中区商务局与星河智造科技有限公司签署合作协议。", "吴中区商务局", "GovernmentBody"),
+    (SIGNING, "星河智造科技有限公司", "Enterprise"),
+    (SIGNING, "吴中区商务局", "GovernmentBody"),
     ("推动星河智造科技有限公司与吴中区商务局签约。", "星河智造科技有限公司", "Enterprise"),
     ("近日，苏州云帆数据科技有限公司正式落户木渎镇。", "苏州云帆数据科技有限公司", "Enterprise"),
     ("木渎镇牵手西塘镇成立环太湖文旅产业联盟。", "环太湖文旅产业联盟", "Alliance"),
     ("木渎镇牵手西塘镇成立太湖两岸产业联盟。", "太湖两岸产业联盟", "Alliance"),
-])
+], ids=["enterprise-after-yu", "bureau-after-hui-shang", "enterprise-after-tui-dong",
+        "enterprise-after-jin-ri", "alliance-after-cheng-li", "alliance-with-liang-an"])
 def test_organisation_names_start_after_the_verb_or_conjunction(
     nlp: Language, sentence: str, name: str, cls: str
 ) -> None:
@@ -187,7 +192,7 @@ def test_ru_zhu_gives_settled_in(nlp: Language) -> None:
     assert related(ex, "吴中区司法局", "settledIn", platform[0]).trigger == "入驻"
 
 
-# --------------------------------------------------------------------------- brands, projects, alliances
+# ------------------------------------------------------- brands, projects, alliances
 
 
 RURAL = (

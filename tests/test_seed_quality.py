@@ -24,7 +24,8 @@ def seed_score(seed_graph: Graph) -> DocScore:
 
 
 def _why(score: DocScore) -> str:
-    return (f"missed entities {score.missed_entities}; spurious entities {score.spurious_entities}; "
+    return (f"missed entities {score.missed_entities}; "
+            f"spurious entities {score.spurious_entities}; "
             f"missed relations {score.missed_relations}; "
             f"spurious relations {score.spurious_relations}")
 

@@ -101,7 +101,7 @@ def test_search_highlights_and_focuses(open_page, sample_page_file):
     page = opened.page
     town = opened.id_of(FENGJING)
     page.fill("#kg-search", "fengjing")  # pinyin without tone marks
-    page.wait_for_function("window.kgView.highlighted().length > 0")
+    page.wait_for_function("() => window.kgView.highlighted().length > 0")
     assert page.evaluate("window.kgView.highlighted()") == [town]
     assert page.evaluate("(id) => window.kgView.nodes.get(id).borderWidth", town) == 6
     assert "1" in page.inner_text("#kg-search-status")
@@ -118,7 +118,7 @@ def test_search_highlights_and_focuses(open_page, sample_page_file):
     assert page.evaluate("window.kgView.search('楓涇').length") == 1
     assert page.evaluate("window.kgView.search('Fengjing Town').length") == 1
     page.fill("#kg-search", "")
-    page.wait_for_function("window.kgView.highlighted().length === 0")
+    page.wait_for_function("() => window.kgView.highlighted().length === 0")
 
 
 def test_class_and_relation_filters_hide_elements(open_page, sample_page_file):
@@ -205,7 +205,7 @@ def test_capped_view_grows_on_double_click_and_search(open_page, tmp_path):
     assert len(first) == 3
     assert "3 / 13" in page.inner_text("#kg-cap-note")
     click_node(page, first[0], double=True)
-    page.wait_for_function("window.kgView.drawnNodeIds().length > 3")
+    page.wait_for_function("() => window.kgView.drawnNodeIds().length > 3")
     hidden = [i for i in range(13) if i not in opened.drawn()]
     assert hidden, "the sample is larger than one neighbourhood"
     target = page.evaluate("(id) => window.kgView.data.nodes[id].labels['zh-Hans']", hidden[0])

@@ -106,12 +106,14 @@
   function highlightStyle(id) {
     return {
       borderWidth: 6,
+      borderWidthSelected: 6,
       color: Object.assign(nodeColour(id), { border: HIGHLIGHT }),
       shadow: { enabled: true, color: HIGHLIGHT, size: 18, x: 0, y: 0 }
     };
   }
   function plainStyle(id) {
-    return { borderWidth: meta[id].vis.borderWidth || 1, color: nodeColour(id), shadow: { enabled: false } };
+    var width = meta[id].vis.borderWidth || 1;
+    return { borderWidth: width, borderWidthSelected: width + 1, color: nodeColour(id), shadow: { enabled: false } };
   }
 
   var nodes = new vis.DataSet(data.initial.map(visNode));
@@ -217,6 +219,9 @@
     if (className) { node.className = className; }
     return node;
   }
+  function readableIri(iri) {
+    try { return decodeURI(iri); } catch (err) { return iri; }
+  }
   function addRow(dl, term, value, lang) {
     if (value === undefined || value === null || value === "") { return; }
     dl.appendChild(el("dt", term));
@@ -263,7 +268,7 @@
       addRow(dl, "跨区域 Cross-regional", "是 yes" + (provinces ? " (" + provinces + ")" : ""));
     }
     addRow(dl, "PageRank", m.pr);
-    addRow(dl, "IRI", m.iri);
+    addRow(dl, "IRI", readableIri(m.iri));
     box.appendChild(dl);
 
     var hidden = hiddenNeighbours(id);
@@ -331,7 +336,7 @@
     if (ev.trigger) { parts.push("触发词 trigger 「" + ev.trigger + "」"); }
     if (ev.confidence !== undefined) { parts.push("置信度 confidence " + ev.confidence); }
     box.appendChild(el("div", parts.join(" · "), "kg-meta"));
-    if (doc && doc.iri) { box.appendChild(el("div", doc.iri, "kg-meta")); }
+    if (doc && doc.iri) { box.appendChild(el("div", readableIri(doc.iri), "kg-meta")); }
     return box;
   }
 

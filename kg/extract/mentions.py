@@ -28,44 +28,11 @@ _FLOOR_RE = re.compile(r"[0-9一二三四五六七八九十]+(楼|层)$")
 
 #: Verbs that jieba tags ``v`` but that commonly sit inside a body's name.
 NAME_FORMING_VERBS = frozenset(
-    {
-        "综合",
-        "服务",
-        "发展",
-        "管理",
-        "建设",
-        "投资",
-        "教育",
-        "研究",
-        "监督",
-        "促进",
-        "交流",
-        "合作",
-        "创新",
-        "经营",
-        "开发",
-        "治理",
-        "保障",
-        "协调",
-        "执法",
-        "规划",
-        "改革",
-        "监察",
-        "运输",
-        "生产",
-        "培训",
-        "孵化",
-        "振兴",
-        "集群",
-        "点亮",
-        "创业",
-        "就业",
-        "救助",
-        "组织",
-        "实践",
-        "科技",
-    }
+    "综合 服务 发展 管理 建设 投资 教育 研究 监督 促进 交流 合作 创新 经营 开发 治理 保障 协调 "
+    "执法 规划 改革 监察 运输 生产 培训 孵化 振兴 集群 点亮 创业 就业 救助 组织 实践 科技 "
+    "统战 审计 信访 应急 宣传".split()
 )
+_ORDINAL_RE = re.compile(r"^第[一二三四五六七八九十百0-9]+$")
 
 
 #: Single characters that end a name when they are not part of a dictionary word.
@@ -184,6 +151,8 @@ def _word_tag(word: str) -> str | None:
 def _is_stop_token(word: str, use_tags: bool = True) -> bool:
     if word in lx.LEFT_STOP_WORDS:
         return True
+    if _ORDINAL_RE.match(word):
+        return False  # 第十支部: an ordinal inside a branch's name
     if _DIGITS_RE.match(word):
         return True
     if any(ch in lx.NAME_BREAK_CHARS for ch in word):

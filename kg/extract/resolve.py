@@ -175,7 +175,7 @@ def resolve_entities(
             continue
         canonical = _expand_level_prefix(m, text, home, last_town_name)
         alts: list[str] = []
-        inner = _innermost_place_start(m, mentions, linked)
+        inner = _innermost_place_start(m, gaz)
         if inner is not None and m.cls not in ("Enterprise", "Publication", "Person"):
             alts.append(canonical)
             canonical = canonical[inner - m.start :]
@@ -225,9 +225,7 @@ def _nested_places(m: Mention, mentions: Sequence[Mention]) -> list[Mention]:
     return sorted((x for x in mentions if x.parent is m and is_place(x)), key=lambda x: x.start)
 
 
-def _innermost_place_start(
-    m: Mention, mentions: Sequence[Mention], linked: dict[int, Division | None]
-) -> int | None:
+def _innermost_place_start(m: Mention, gaz: Gazetteer) -> int | None:
     """Where the last place of a leading chain of two or more places starts.
 
     嘉定区外冈镇党委 is the party committee of 外冈镇: the outer places only say
@@ -236,16 +234,13 @@ def _innermost_place_start(
     """
     if m.text.startswith(("中共", "中国共产党")):
         return None
-    chain: list[Mention] = []
-    pos = m.start
-    for x in _nested_places(m, mentions):
-        if x.start != pos:
-            break
-        chain.append(x)
-        pos = x.end
-    if len(chain) < 2 or pos >= m.end:
+    pieces = gaz.split_admin_prefix(m.text)
+    if len(pieces) < 2:
         return None
-    return chain[-1].start
+    covered = sum(len(p) for p in pieces)
+    if covered >= len(m.text) or m.text[:covered] != "".join(pieces):
+        return None
+    return m.start + covered - len(pieces[-1])
 
 
 def _without_places(m: Mention, mentions: Sequence[Mention]) -> str | None:

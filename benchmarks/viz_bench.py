@@ -61,7 +61,8 @@ def random_graph(n: int, seed: int = 1) -> Graph:
     """About ``n`` entities and 2n relations, each relation with its statement."""
     rng = random.Random(seed)
     b = GraphBuilder()
-    docs = [b.article(f"bench{d:05d}", f"第{d}篇 区域合作新闻", f"2023-{1 + d % 12:02d}-01T08:00:00+08:00")
+    docs = [b.article(f"bench{d:05d}", f"第{d}篇 区域合作新闻",
+                      f"2023-{1 + d % 12:02d}-01T08:00:00+08:00")
             for d in range(max(1, n // 20))]
     sentence_pool: list = []
 
@@ -140,8 +141,10 @@ def measure(browser, path: Path) -> dict:
     page.goto(path.as_uri())
     ready_ms = wait_until_drawn(page, timeout_ms=120_000)
     drawn = page.evaluate("window.kgView.drawnNodeIds().length")
-    top = page.evaluate("""() => { const ids = window.kgView.drawnNodeIds();
-        const m = window.kgView.data.nodes; return ids.reduce((a, b) => m[b].pr > m[a].pr ? b : a); }""")
+    top = page.evaluate("""() => {
+        const ids = window.kgView.drawnNodeIds(), m = window.kgView.data.nodes;
+        return ids.reduce((a, b) => m[b].pr > m[a].pr ? b : a);
+    }""")
     page.evaluate("window.__kgPanelAt = undefined; window.__kgClickAt = performance.now()")
     click_node(page, top)
     page.wait_for_function("() => window.__kgPanelAt !== undefined", timeout=30_000)

@@ -3,61 +3,138 @@
 One document at a time goes ingest → clean → extract → graph, then its named
 graph replaces the stored one in a single store transaction. A document that
 fails is reported and skipped; the rest of the batch goes on and nothing
-already stored is touched. A document whose content hash is already stored is
-skipped, so re-running on an unchanged corpus only reads and cleans.
+already stored is touched.
 
-Extraction can run in worker processes (``workers``) or on a Dask cluster
-(``dask_address``). Workers return N-Triples text, which is cheap to pickle and
-independent of any in-memory object; the parent process alone writes to the
-store, so the store's single-writer lock is never contended.
+Incremental and idempotent. A document whose content hash is already stored is
+skipped, so re-running on an unchanged corpus only reads and cleans. A second
+document with the id and content of one already seen in the same run is a
+duplicate and is skipped too, so building A then B gives the same graph as
+building A and B together. After the documents, the cross-document merges
+(:mod:`kg.merge`) are recomputed; the exports (``graph.ttl``, ``graph.trig``,
+``graph.html``) are rewritten only when the stored content differs from the
+content they were written from, which ``DIR/.export-state`` records as a
+digest. A re-run on an unchanged corpus therefore writes nothing, and a build
+killed between the store and the exports is finished by the next run.
+
+Parallel and distributed. Extraction runs in this process, in worker processes
+(``workers``) or on a Dask cluster (``dask_address``). Workers return the
+document's named graph as N-Quads text: cheap to pickle, independent of any
+in-memory object, and complete in itself. The parent process alone writes to
+the store, so the store's single-writer lock is never contended. Results are
+consumed in input order and only a bounded number of documents is in flight,
+so the graph does not depend on the number of workers or their speed, and
+memory does not grow with the size of the corpus.
+
+A SPARQL server. With ``endpoint``, every document graph written to the store
+is also PUT to that Graph Store Protocol endpoint, followed by the merges graph
+and the union of all graphs as the endpoint's default graph: the same layout
+as the local store, so the named queries work unchanged against the server.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections import Counter
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rdflib import Graph, URIRef
+import pyoxigraph as ox
+from rdflib import URIRef
 
 from kg.clean import clean_document
-from kg.errors import KgError
+from kg.errors import KgError, StoreError
 from kg.extract.pipeline import extract_document
+from kg.fsutil import atomic_write_text
 from kg.graph import doc_iri, document_triples
 from kg.ingest import iter_documents
-from kg.model import CleanDocument, Failure, RawDocument  # noqa: F401
-from kg.store import GraphStore
+from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
+from kg.model import CleanDocument, Failure, RawDocument
+from kg.store import GraphStore, Triple, ntriples, to_ox_term, to_rdflib_term
+from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
 DEFAULT_MAX_BYTES = 20_000_000
+#: Documents sent to a Dask worker in one task.
+DASK_BATCH_SIZE = 8
+#: Documents (local workers) or batches (Dask) in flight per worker.
+IN_FLIGHT_PER_WORKER = 4
+#: Records which store content the exports were written from.
+EXPORT_STATE_FILENAME = ".export-state"
+
+Progress = Callable[[int, int | None], None]
 
 
 @dataclass
 class BuildReport:
-    """What a build did, for the summary line and for tests."""
+    """What a build did, for the summary line, benchmarks and tests."""
 
     built: int = 0
     skipped: int = 0
+    #: Old versions removed because their source file now holds another text.
+    superseded: int = 0
     failures: list[Failure] = field(default_factory=list)
     entities_by_class: Counter[str] = field(default_factory=Counter)
     relations_by_property: Counter[str] = field(default_factory=Counter)
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: Whether the merges graph changed, and whether the exports were rewritten.
+    merges_changed: bool = False
+    exported: bool = False
+    #: Wall-clock seconds per phase: clean, store, endpoint, merges, export, html, total.
+    seconds: Counter[str] = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
 
+# --------------------------------------------------------------------------- one document
+
+
 @dataclass(frozen=True)
 class ProcessedDocument:
-    """A document's named graph, ready to store (picklable)."""
+    """A document's named graph as N-Quads, ready to store (picklable)."""
 
     source: str
     doc_iri: str
     content_hash: str
-    ntriples: str
+    nquads: str
+
+    def triples(self) -> list[Triple]:
+        """The triples of the document's graph, as rdflib terms."""
+        quads = ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
+        return [
+            (to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))
+            for q in quads
+        ]
+
+    @property
+    def ntriples(self) -> str:
+        """The same triples as N-Triples, for code that reads one graph."""
+        return ntriples(self.triples())
+
+
+def nquads_text(graph: URIRef, triples: Iterable[Triple]) -> str:
+    """Triples as N-Quads in ``graph``, one sorted line each."""
+    name = str(to_ox_term(graph))
+    return "".join(f"{line[:-1]}{name} .\n" for line in ntriples(triples).splitlines())
+
+
+def process_clean(clean: CleanDocument) -> ProcessedDocument:
+    """Extract one cleaned document and write its named graph as N-Quads."""
+    graph = doc_iri(clean.doc_id)
+    return ProcessedDocument(
+        source=clean.source,
+        doc_iri=str(graph),
+        content_hash=clean.content_hash,
+        nquads=nquads_text(graph, document_triples(extract_document(clean))),
+    )
 
 
 def process_document(clean: CleanDocument) -> ProcessedDocument | Failure:
@@ -70,52 +147,89 @@ def process_document(clean: CleanDocument) -> ProcessedDocument | Failure:
         return Failure(clean.source, f"extraction failed ({type(exc).__name__}: {exc})")
 
 
-def process_clean(clean: CleanDocument) -> ProcessedDocument:
-    triples = document_triples(extract_document(clean))
-    g = Graph()
-    for t in triples:
-        g.add(t)
-    return ProcessedDocument(
-        source=clean.source,
-        doc_iri=str(doc_iri(clean.doc_id)),
-        content_hash=clean.content_hash,
-        ntriples=g.serialize(format="nt"),
-    )
+# --------------------------------------------------------------------------- what needs work
 
 
-def _parse_ntriples(text: str) -> Graph:
-    g = Graph()
-    g.parse(data=text, format="nt")
-    return g
+@dataclass
+class RunLedger:
+    """Which document each source held in this run (built or unchanged, not failed).
+
+    A stored document whose source file was read in this run but now holds a
+    different text is an old version: :func:`remove_superseded` removes it.
+    """
+
+    documents_by_source: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, source: str, doc_iri: str) -> None:
+        self.documents_by_source.setdefault(os.path.normpath(source), set()).add(doc_iri)
 
 
-def _pending(
-    raws: Iterable[RawDocument | Failure], store: GraphStore, report: BuildReport
+def pending_documents(
+    raws: Iterable[RawDocument | Failure],
+    store: GraphStore,
+    report: BuildReport,
+    ledger: RunLedger | None = None,
 ) -> Iterator[CleanDocument]:
-    """Documents that still need work; failures and unchanged ones are accounted for."""
+    """Documents that still need work, lazily; failures and unchanged ones are counted.
+
+    A document is unchanged when the store holds its content hash, or when a
+    document with the same id and content came earlier in this run.
+    """
+    ledger = ledger if ledger is not None else RunLedger()
+    seen: dict[str, str] = {}
     for item in raws:
-        if isinstance(item, Failure):
-            report.failures.append(item)
-            continue
+        started = time.perf_counter()
         try:
-            clean = clean_document(item)
-        except Exception as exc:  # noqa: BLE001
-            report.failures.append(Failure(item.source, f"cannot clean ({exc})"))
-            continue
-        stored = store.content_hash(doc_iri(clean.doc_id))
-        if stored == clean.content_hash:
-            report.skipped += 1
-            continue
+            if isinstance(item, Failure):
+                report.failures.append(item)
+                continue
+            try:
+                clean = clean_document(item)
+            except Exception as exc:  # noqa: BLE001
+                report.failures.append(Failure(item.source, f"cannot clean ({exc})"))
+                continue
+            iri = doc_iri(clean.doc_id)
+            unchanged = seen.get(clean.doc_id) == clean.content_hash or (
+                store.content_hash(iri) == clean.content_hash
+            )
+            seen[clean.doc_id] = clean.content_hash
+            if unchanged:
+                ledger.record(clean.source, str(iri))
+                report.skipped += 1
+                continue
+        finally:
+            report.seconds["clean"] += time.perf_counter() - started
         yield clean
 
 
-def _run_local(docs: list[CleanDocument], workers: int) -> Iterator[ProcessedDocument | Failure]:
-    if workers <= 1 or len(docs) <= 1:
+# --------------------------------------------------------------------------- where extraction runs
+
+
+def _in_order(
+    items: Iterable[Any], submit: Callable[[Any], Future[Any]], limit: int
+) -> Iterator[Any]:
+    """Submit ``items`` with at most ``limit`` in flight; yield results in input order."""
+    window: deque[Future[Any]] = deque()
+    for item in items:
+        window.append(submit(item))
+        if len(window) >= limit:
+            yield window.popleft().result()
+    while window:
+        yield window.popleft().result()
+
+
+def run_local(
+    docs: Iterable[CleanDocument], workers: int
+) -> Iterator[ProcessedDocument | Failure]:
+    """Extract in this process, or in ``workers`` processes that each load the pipeline once."""
+    if workers <= 1:
         for doc in docs:
             yield process_document(doc)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker) as pool:
-        yield from pool.map(process_document, docs, chunksize=max(1, len(docs) // (workers * 8)))
+        yield from _in_order(
+            docs, lambda doc: pool.submit(process_document, doc), workers * IN_FLIGHT_PER_WORKER
+        )
 
 
 def _warm_worker() -> None:
@@ -125,23 +239,64 @@ def _warm_worker() -> None:
     default_pipeline()
 
 
-def _run_dask(docs: list[CleanDocument], address: str) -> Iterator[ProcessedDocument | Failure]:
+def _batches(docs: Iterable[CleanDocument], size: int) -> Iterator[list[CleanDocument]]:
+    batch: list[CleanDocument] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+#: One batch at a time per worker process: the spaCy pipeline is shared and
+#: stateful, and the GIL would serialise the threads anyway.
+_WORKER_LOCK = threading.Lock()
+
+
+def process_batch(batch: list[CleanDocument]) -> list[ProcessedDocument | Failure]:
+    """The task a Dask worker runs: the pipeline is loaded once per worker process."""
+    with _WORKER_LOCK:
+        return [process_document(doc) for doc in batch]
+
+
+def run_dask(
+    docs: Iterable[CleanDocument], address: str, batch_size: int = DASK_BATCH_SIZE
+) -> Iterator[ProcessedDocument | Failure]:
+    """Extract on the Dask cluster whose scheduler listens at ``address``."""
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise KgError("--dask needs the 'distributed' package: pip install 'kg[distributed]'") from exc
-    client = Client(address, timeout="20s")
+        raise KgError(
+            "--dask needs the 'distributed' package: pip install 'kg[distributed]'"
+        ) from exc
     try:
-        batches = [docs[i : i + 16] for i in range(0, len(docs), 16)]
-        futures = client.map(_process_batch, batches, pure=False)
-        for future in futures:
-            yield from future.result()
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise KgError(
+            f"cannot reach the Dask scheduler at {address}: {exc}; start one with "
+            "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`"
+        ) from exc
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        limit = threads * IN_FLIGHT_PER_WORKER
+        batches = _batches(docs, batch_size)
+        for results in _in_order(batches, lambda b: client.submit(process_batch, b, pure=False),
+                                 limit):
+            yield from results
+    except KgError:
+        raise
+    except Exception as exc:
+        raise KgError(
+            f"a Dask worker at {address} failed ({type(exc).__name__}: {exc}); every worker "
+            "needs kg installed in its environment, in the same version as the client"
+        ) from exc
     finally:
         client.close()
 
 
-def _process_batch(batch: list[CleanDocument]) -> list[ProcessedDocument | Failure]:
-    return [process_document(doc) for doc in batch]
+# --------------------------------------------------------------------------- the build
 
 
 def build(
@@ -153,87 +308,233 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     write_html: bool = True,
     endpoint: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:
-    """Add the documents under ``inputs`` to the graph directory ``out_dir``."""
+    """Add the documents under ``inputs`` to the graph directory ``out_dir``.
+
+    ``progress(done, total)`` is called after each extracted document; the
+    total is ``None`` because the inputs are read as they are processed.
+    """
+    started = time.perf_counter()
     report = BuildReport()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    ledger = RunLedger()
     with GraphStore.open(out_dir, create=True) as store:
-        pending = list(_pending(iter_documents(list(inputs), max_bytes=max_bytes), store, report))
-        results = (
-            _run_dask(pending, dask_address) if dask_address else _run_local(pending, workers)
-        )
-        done = 0
-        for result in results:
-            done += 1
+        raws = iter_documents(list(inputs), max_bytes=max_bytes)
+        pending = pending_documents(raws, store, report, ledger)
+        results = run_dask(pending, dask_address) if dask_address else run_local(pending, workers)
+        for done, result in enumerate(results, start=1):
             if progress:
-                progress(done, len(pending))
+                progress(done, None)
             if isinstance(result, Failure):
                 report.failures.append(result)
                 continue
-            graph = _parse_ntriples(result.ntriples)
-            store.replace_document(URIRef(result.doc_iri), list(graph))
-            if endpoint:
-                from kg.server import put_graph
-
-                put_graph(endpoint, URIRef(result.doc_iri), list(graph))
+            _store_document(store, result, endpoint, report)
+            ledger.record(result.source, result.doc_iri)
             report.built += 1
-        files = store.export(out_dir)
-        report.outputs = {"graph.ttl": out_dir / "graph.ttl", "graph.trig": out_dir / "graph.trig",
-                          "store": out_dir / "store"}
-        _ = files
-        union = store.rdflib_graph()
-    _count(union, report)
-    if write_html:
-        from kg.viz import write_html as write_viz
-
-        write_viz(union, out_dir / "graph.html")
-        report.outputs["graph.html"] = out_dir / "graph.html"
+        report.superseded = len(remove_superseded(store, ledger, endpoint))
+        _finish(store, out_dir, report, changed=bool(report.built or report.superseded),
+                write_html=write_html, endpoint=endpoint)
+    report.seconds["total"] = time.perf_counter() - started
     return report
 
 
-def _count(graph: Graph, report: BuildReport) -> None:
-    from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
+def remove_superseded(
+    store: GraphStore, ledger: RunLedger, endpoint: str | None = None
+) -> list[URIRef]:
+    """Remove stored documents whose source file was read in this run with another text.
 
-    q_entities = """
-        SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a ?c } GROUP BY ?c"""
-    for row in graph.query(q_entities):
-        name = str(row[0]).rsplit("#", 1)[-1]
-        if name in ENTITY_CLASSES:
-            report.entities_by_class[name] = int(row[1])
-    for prop in RELATION_PROPERTIES:
-        n = len(set(graph.subject_objects(getattr(KG, prop))))
-        if n:
-            report.relations_by_property[prop] = n
+    Documents without an explicit id are named by the hash of their text, so
+    an edited file yields a new document; its previous version is recognised
+    by its ``kg:sourceFile`` and removed here, after the new one is stored.
+    Sources not read in this run, and sources that failed, keep what they had.
+    """
+    removed: list[URIRef] = []
+    for iri, source in stored_sources(store):
+        current = ledger.documents_by_source.get(os.path.normpath(source))
+        if current and str(iri) not in current:
+            store.remove_document(iri)
+            if endpoint:
+                from kg.server import put_graph
+
+                put_graph(endpoint, iri, [])
+            removed.append(iri)
+    return removed
 
 
-def remove_document(out_dir: Path, doc: str) -> bool:
-    """Delete one document's named graph (by id, IRI or source path) and re-export."""
-    with GraphStore.open(Path(out_dir), create=False) as store:
-        target = _find_document(store, doc)
+def stored_sources(store: GraphStore) -> list[tuple[URIRef, str]]:
+    """Every stored document graph with its ``kg:sourceFile``, sorted."""
+    rows = store.pyoxigraph_store.query(
+        f"SELECT ?g ?f WHERE {{ GRAPH ?g {{ ?g <{KG.sourceFile}> ?f }} }}"
+    )
+    found = {
+        (URIRef(row["g"].value), row["f"].value)
+        for row in rows
+        if is_document_graph(row["g"].value)
+    }
+    return sorted(found)
+
+
+def _store_document(
+    store: GraphStore, result: ProcessedDocument, endpoint: str | None, report: BuildReport
+) -> None:
+    started = time.perf_counter()
+    triples = result.triples()
+    store.replace_document(URIRef(result.doc_iri), triples)
+    report.seconds["store"] += time.perf_counter() - started
+    if endpoint:
+        from kg.server import put_graph
+
+        started = time.perf_counter()
+        put_graph(endpoint, URIRef(result.doc_iri), triples)
+        report.seconds["endpoint"] += time.perf_counter() - started
+
+
+def _finish(
+    store: GraphStore, out_dir: Path, report: BuildReport, *, changed: bool, write_html: bool,
+    endpoint: str | None = None,
+) -> None:
+    """Merges, counts and exports after documents were written or removed (``changed``)."""
+    started = time.perf_counter()
+    report.merges_changed = update_merges(store)
+    report.seconds["merges"] += time.perf_counter() - started
+    if endpoint and (changed or report.merges_changed):
+        started = time.perf_counter()
+        push_merges_and_union(store, endpoint)
+        report.seconds["endpoint"] += time.perf_counter() - started
+    _count(store, report)
+    state = export_state(store)
+    files = {"graph.ttl": out_dir / "graph.ttl", "graph.trig": out_dir / "graph.trig"}
+    html = out_dir / "graph.html"
+    state_file = out_dir / EXPORT_STATE_FILENAME
+    current = state_file.read_text(encoding="utf-8") if state_file.is_file() else None
+    stale = current != state or not all(p.is_file() for p in files.values())
+    if stale:
+        started = time.perf_counter()
+        store.export(out_dir)
+        report.seconds["export"] += time.perf_counter() - started
+        report.exported = True
+    if write_html and (stale or not html.is_file()):
+        started = time.perf_counter()
+        _write_html(store, html)
+        report.seconds["html"] += time.perf_counter() - started
+    if stale:
+        # written last: a build killed before this line exports again next time
+        atomic_write_text(state_file, state)
+    report.outputs = {**files, "store": out_dir / "store"}
+    if write_html:
+        report.outputs["graph.html"] = html
+
+
+def export_state(store: GraphStore) -> str:
+    """A digest of what the exports show: every graph's name and content hash, and the merges.
+
+    A document graph's content is determined by its content hash (the build
+    skips documents whose hash is stored), so the digest changes exactly when
+    a document is added, changed or removed, or when the merges change.
+    """
+    digest = hashlib.sha256()
+    rows = store.pyoxigraph_store.query(
+        f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ OPTIONAL {{ ?g <{KG.contentHash}> ?h }} }} }}"
+    )
+    lines = sorted(
+        f"{row['g']} {row['h'] if row['h'] is not None else ''}" for row in rows
+    )
+    for line in dict.fromkeys(lines):
+        digest.update(line.encode("utf-8") + b"\n")
+    digest.update(ntriples(store.document_triples(MERGES_GRAPH)).encode("utf-8"))
+    return digest.hexdigest() + "\n"
+
+
+def _write_html(store: GraphStore, path: Path) -> None:
+    from kg.viz import write_html as write_viz
+
+    write_viz(store.rdflib_graph(), path)
+
+
+def _count(store: GraphStore, report: BuildReport) -> None:
+    """Entities per class and relations per property, counted in the store's union."""
+    ox_store = store.pyoxigraph_store
+    classes = " ".join(f"<{KG[c]}>" for c in ENTITY_CLASSES)
+    for row in ox_store.query(
+        f"SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{ VALUES ?c {{ {classes} }} ?e a ?c }} "
+        "GROUP BY ?c"
+    ):
+        report.entities_by_class[row["c"].value.rsplit("#", 1)[-1]] = int(row["n"].value)
+    props = " ".join(f"<{KG[p]}>" for p in RELATION_PROPERTIES)
+    for row in ox_store.query(
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o }} GROUP BY ?p"
+    ):
+        report.relations_by_property[row["p"].value.rsplit("#", 1)[-1]] = int(row["n"].value)
+
+
+# --------------------------------------------------------------------------- the SPARQL server
+
+
+def push_merges_and_union(store: GraphStore, endpoint: str) -> None:
+    """PUT the merges graph and the union (as the default graph) to a Graph Store endpoint."""
+    from kg.server import put_graph
+
+    put_graph(endpoint, MERGES_GRAPH, store.document_triples(MERGES_GRAPH))
+    put_default_graph(endpoint, store.union_triples())
+
+
+def put_default_graph(endpoint: str, triples: Iterable[Triple], timeout: float = 600.0) -> None:
+    """Replace the default graph of a Graph Store Protocol endpoint (``?default``)."""
+    from kg.server import graph_store_url
+
+    url = graph_store_url(endpoint)
+    target = f"{url}{'&' if '?' in url else '?'}default"
+    request = urllib.request.Request(
+        target, data=ntriples(triples).encode("utf-8"), method="PUT",
+        headers={"Content-Type": "application/n-triples; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            pass
+    except urllib.error.HTTPError as exc:
+        raise StoreError(f"PUT {target} was refused: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise StoreError(f"cannot reach {target}: {exc}; is the SPARQL server running?") from exc
+
+
+# --------------------------------------------------------------------------- removal
+
+
+def remove_document(out_dir: Path, doc: str, *, endpoint: str | None = None) -> bool:
+    """Delete one document's named graph (by id, IRI or source path) and re-export.
+
+    Entities that only this document mentioned disappear with it; the merges
+    are recomputed. With ``endpoint``, the document's graph is emptied there
+    too and the merges graph and the default graph are replaced.
+    """
+    out_dir = Path(out_dir)
+    with GraphStore.open(out_dir, create=False) as store:
+        target = find_document(store, doc)
         if target is None:
-            raise KgError(f"{doc}: no such document in {out_dir}; see `kg query {out_dir} --named documents`")
+            raise KgError(
+                f"{doc}: no such document in {out_dir}; list them with "
+                f"`kg query {out_dir} --named documents`"
+            )
         store.remove_document(target)
-        store.export(Path(out_dir))
-        union = store.rdflib_graph()
-    if (Path(out_dir) / "graph.html").exists():
-        from kg.viz import write_html as write_viz
+        if endpoint:
+            from kg.server import put_graph
 
-        write_viz(union, Path(out_dir) / "graph.html")
+            put_graph(endpoint, target, [])
+        _finish(store, out_dir, BuildReport(), changed=True,
+                write_html=(out_dir / "graph.html").exists(), endpoint=endpoint)
     return True
 
 
-def _find_document(store: GraphStore, doc: str) -> URIRef | None:
-    from kg.vocab import KG
-
-    iris = store.document_iris()
+def find_document(store: GraphStore, doc: str) -> URIRef | None:
+    """The document graph named by an id, an IRI or a source path, if stored."""
+    iris = [iri for iri in store.document_iris() if is_document_graph(iri)]
     for iri in iris:
         if str(iri) == doc or str(iri).rsplit("/", 1)[-1] == doc:
             return iri
     wanted = os.path.normpath(doc)
-    for iri in iris:
-        for t in store.document_triples(iri):
-            if t[1] == KG.sourceFile and os.path.normpath(str(t[2])) == wanted:
-                return iri
+    for iri, source in stored_sources(store):
+        if os.path.normpath(source) == wanted:
+            return iri
     return None

@@ -67,10 +67,8 @@ def build(
     )
     task = None
 
-    def tick(done: int, total: int) -> None:
+    def tick(done: int, total: int | None) -> None:
         nonlocal task
-        if total < 2:
-            return
         if task is None:
             task = progress.add_task("extract", total=total)
         progress.update(task, completed=done)
@@ -87,6 +85,8 @@ def build(
         err.print(f"error: {one_line(str(failure))}", markup=False)
     out.print(f"documents: {report.built} built, {report.skipped} unchanged, "
               f"{len(report.failures)} failed")
+    if report.superseded:
+        out.print(f"replaced: {report.superseded} earlier version(s) of edited files removed")
     if report.entities_by_class:
         out.print("entities: " + ", ".join(
             f"{k} {v}" for k, v in sorted(report.entities_by_class.items())))
@@ -136,7 +136,7 @@ def query(
             from kg.server import query_endpoint
 
             text = sparql if named is None else q.load_named_query(named).sparql
-            result = query_endpoint(endpoint, text, bindings)
+            result = query_endpoint(endpoint, _endpoint_sparql(text or "", bindings, named))
         else:
             if directory is None:
                 raise KgError("give a graph directory (or --endpoint URL)")
@@ -150,6 +150,77 @@ def query(
         out.print(q.format_result(result, fmt), markup=False, end="")
     except KgError as exc:
         raise _fail(exc) from exc
+
+
+def _endpoint_sparql(sparql: str, bindings: dict[str, str], named: str | None) -> str:
+    """A query a remote endpoint can run on its own: prefixes declared, parameters inlined.
+
+    The SPARQL protocol has no parameters, so each one becomes a one-row
+    ``VALUES`` block at the top of the query's WHERE clause, with the term
+    written by the RDF library (never pasted by hand). Prefixes that the local
+    store supplies implicitly are declared unless the query declares them.
+    """
+    import re
+
+    from kg import query as q
+    from kg.store import SERIALISATION_PREFIXES, to_ox_term
+
+    if named is not None:
+        declared = q.load_named_query(named).params
+        unknown = sorted(set(bindings) - set(declared))
+        missing = [p for p in declared if p not in bindings]
+        if unknown or missing:
+            raise KgError(
+                f"query {named!r} takes the parameters {', '.join(declared) or 'none'}; "
+                f"got {', '.join(sorted(bindings)) or 'none'}"
+            )
+    if bindings:
+        for name in bindings:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise KgError(f"bad parameter name {name!r}: use letters, digits and underscores")
+        body = "\n".join(re.sub(r"^\s*#.*$", "", line) for line in sparql.splitlines())
+        where = re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE)
+        if where is None:
+            raise KgError("parameters need a query with a WHERE clause when sent to an endpoint")
+        names = " ".join(f"?{n}" for n in bindings)
+        terms = " ".join(str(to_ox_term(q.param_term(v))) for v in bindings.values())
+        sparql = f"{body[: where.end()]} VALUES ({names}) {{ ({terms}) }}{body[where.end():]}"
+    prologue = [
+        f"PREFIX {prefix}: <{namespace}>"
+        for prefix, namespace in SERIALISATION_PREFIXES.items()
+        if not re.search(rf"PREFIX\s+{prefix}\s*:", sparql, flags=re.IGNORECASE)
+    ]
+    return "\n".join([*prologue, sparql])
+
+
+@app.command()
+def merges(
+    directory: Path = typer.Argument(..., help="Graph directory."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """List the cross-document merges of a graph directory, with their reasons.
+
+    owl:sameAs links between two IRIs minted for one thing (with the rule, the
+    explanation and the documents behind each), then every entity's other
+    forms (skos:altLabel) with the documents and extraction rules they came from.
+
+    Example: kg merges build
+    """
+    import json
+
+    from kg.merge import format_merges, merge_report, merge_report_json
+
+    try:
+        if fmt not in ("text", "json"):
+            raise KgError(f"unknown --format {fmt!r}; use text or json")
+        report = merge_report(directory)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    if fmt == "json":
+        out.print(json.dumps(merge_report_json(report), ensure_ascii=False, indent=2),
+                  markup=False)
+    else:
+        out.print(format_merges(report), markup=False, end="")
 
 
 @app.command()

@@ -34,12 +34,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.term import Node
 
-from kg.errors import StoreError
 from kg.gazetteer import Division, Gazetteer, get_gazetteer, short_forms
 from kg.normalise import to_simplified
 from kg.store import GraphStore, Triple, to_ox_term, to_rdflib_term
@@ -112,9 +110,14 @@ def parent_names(division: Division, gaz: Gazetteer) -> tuple[str, ...]:
 
 def named_candidates(
     text: str, candidates: Sequence[Division], gaz: Gazetteer
-) -> list[Division]:
-    """The candidates whose parent division ``text`` names."""
-    return [d for d in candidates if any(n in text for n in parent_names(d, gaz))]
+) -> dict[Division, str]:
+    """The candidates whose parent division ``text`` names, with the name it uses."""
+    named: dict[Division, str] = {}
+    for d in candidates:
+        found = [n for n in parent_names(d, gaz) if n in text]
+        if found:
+            named[d] = found[0]
+    return named
 
 
 def decide_same_place(
@@ -136,20 +139,26 @@ def decide_same_place(
     if not candidates or not texts:
         return None
     chosen: Division | None = None
+    forms: set[str] = set()
     for text in texts.values():
         named = named_candidates(text, candidates, gaz)
-        if len(named) != 1 or (chosen is not None and named[0].code != chosen.code):
+        if len(named) != 1:
             return None
-        chosen = named[0]
+        [(division, form)] = named.items()
+        if chosen is not None and division.code != chosen.code:
+            return None
+        chosen = division
+        forms.add(form)
     if chosen is None or chosen.code not in minted_codes:
         return None
     parent = gaz.parents(chosen.code)[0]
     n_docs = len(texts)
+    written = "/".join(sorted(forms))
     reason = (
         f"{label} ({cls}) is not linked in {n_docs} document{'s' if n_docs > 1 else ''}; "
-        f"{'each names' if n_docs > 1 else 'it names'} {parent.name}, the parent of "
-        f"{label} {chosen.code}, and the parent of no other {label} in the division list "
-        f"({len(candidates)} of that name); another document links {label} {chosen.code}"
+        f"{'each names' if n_docs > 1 else 'it names'} {parent.name} (as {written}), the "
+        f"parent of {label} {chosen.code}, and the parent of no other {label} of the division "
+        f"list ({len(candidates)} of that name); another document links {label} {chosen.code}"
     )
     return chosen, reason
 
@@ -454,6 +463,12 @@ def _document_name(doc: URIRef, sources: Mapping[URIRef, str]) -> str:
     return f"{source} ({_short_iri(doc)})" if source else _short_iri(doc)
 
 
+_NO_MENTION = {
+    "zh-Hant": "none, converted from the label for a Traditional article",
+    "zh-Hans": "none, no mention has this text",
+}
+
+
 def format_merges(report: MergeReport) -> str:
     """The report as plain text: sameAs links first, then the other forms of entities."""
     lines = [f"owl:sameAs (two IRIs for one thing): {len(report.same_as)}"]
@@ -466,7 +481,7 @@ def format_merges(report: MergeReport) -> str:
     for entity in report.forms:
         lines.append(f"  {entity.label} ({entity.cls})  {_short_iri(entity.entity)}")
         for f in entity.forms:
-            rules = ", ".join(f.rules) if f.rules else "no mention with this text"
+            rules = ", ".join(f.rules) if f.rules else _NO_MENTION.get(f.language, "none")
             where = f.source_file or _short_iri(f.document)
             lines.append(f"    {f.form} [{f.language}]  {f.reason}; rules: {rules}; in {where}")
     return "\n".join(lines) + "\n"
@@ -500,8 +515,3 @@ def merge_report_json(report: MergeReport) -> dict[str, object]:
         ],
     }
 
-
-def require_document_graph(name: URIRef) -> None:
-    """Refuse to treat a non-document graph (e.g. the merges graph) as a document."""
-    if not is_document_graph(name):
-        raise StoreError(f"{name} is not a document graph (those are named {DOCUMENT_GRAPH_PREFIX}…)")

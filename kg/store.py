@@ -216,13 +216,16 @@ def _escape_string(text: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(replace, text) + '"'
 
 
+_PREFIX_OF_NAMESPACE = {namespace: prefix for prefix, namespace in SERIALISATION_PREFIXES.items()}
+
+
 def _iri_text(iri: str) -> str:
-    best, longest = f"<{iri}>", 0
-    for prefix, namespace in SERIALISATION_PREFIXES.items():
-        local = iri[len(namespace) :]
-        if iri.startswith(namespace) and len(namespace) > longest and _LOCAL_NAME.fullmatch(local):
-            best, longest = f"{prefix}:{local}", len(namespace)
-    return best
+    """``kg:Township`` when the IRI is a known namespace plus a plain name, else ``<iri>``."""
+    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+    prefix = _PREFIX_OF_NAMESPACE.get(iri[:cut])
+    if prefix is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
+        return f"{prefix}:{iri[cut:]}"
+    return f"<{iri}>"
 
 
 def _bind_prefixes(graph: Graph) -> None:
@@ -230,48 +233,66 @@ def _bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, namespace, override=True, replace=True)
 
 
-def term_text(term: Node) -> str:
-    """One term in Turtle: a prefixed name where possible, short forms for numbers."""
+AnyTerm = Node | ox.NamedNode | ox.BlankNode | ox.Literal
+
+_RDF_TYPE = str(RDF.type)
+_SHORT_FORMS = {
+    str(XSD.integer): _INTEGER,
+    str(XSD.decimal): _DECIMAL,
+    str(XSD.boolean): re.compile(r"true|false"),
+}
+
+
+def _literal_text(lexical: str, language: str | None, datatype: str | None) -> str:
+    if language:
+        return f"{_escape_string(lexical)}@{canonical_language_tag(language)}"
+    if datatype is None or datatype == _XSD_STRING:
+        return _escape_string(lexical)
+    short = _SHORT_FORMS.get(datatype)
+    if short is not None and short.fullmatch(lexical):
+        return lexical
+    return f"{_escape_string(lexical)}^^{_iri_text(datatype)}"
+
+
+def term_text(term: AnyTerm) -> str:
+    """One term (rdflib or Oxigraph) in Turtle: prefixed names where possible, bare numbers."""
+    if isinstance(term, ox.NamedNode):
+        return _iri_text(term.value)
+    if isinstance(term, ox.Literal):
+        return _literal_text(term.value, term.language, term.datatype.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
     if isinstance(term, URIRef):
         return _iri_text(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal):
-        lexical = str(term)
-        if term.language:
-            return f"{_escape_string(lexical)}@{canonical_language_tag(term.language)}"
-        datatype = str(term.datatype) if term.datatype is not None else _XSD_STRING
-        if datatype == _XSD_STRING:
-            return _escape_string(lexical)
-        if (
-            (datatype == str(XSD.integer) and _INTEGER.fullmatch(lexical))
-            or (datatype == str(XSD.decimal) and _DECIMAL.fullmatch(lexical))
-            or (datatype == str(XSD.boolean) and lexical in ("true", "false"))
-        ):
-            return lexical
-        return f"{_escape_string(lexical)}^^{_iri_text(datatype)}"
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return _literal_text(str(term), term.language, datatype)
     raise StoreError(f"cannot write {term!r} as Turtle")
 
 
-def _subject_key(term: Node) -> tuple[int, str]:
-    return (1 if isinstance(term, BNode) else 0, str(term))
+def _value(term: AnyTerm) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode) else str(term)
 
 
-def _predicate_key(term: Node) -> tuple[int, str]:
-    return (0 if term == RDF.type else 1, str(term))
+def _node_key(term: AnyTerm) -> tuple[int, str]:
+    """IRIs before blank nodes, each in code point order."""
+    return (1 if isinstance(term, BNode | ox.BlankNode) else 0, _value(term))
 
 
-def _statements(triples: Iterable[Triple], indent: str) -> list[str]:
+def _statements(triples: Iterable[tuple[AnyTerm, AnyTerm, AnyTerm]], indent: str) -> list[str]:
     """The triples grouped by subject and predicate, one block per subject."""
-    tree: dict[Node, dict[Node, set[str]]] = {}
+    tree: dict[tuple[int, str], tuple[AnyTerm, dict[str, set[str]]]] = {}
     for s, p, o in triples:
-        tree.setdefault(s, {}).setdefault(p, set()).add(term_text(o))
+        _, predicates = tree.setdefault(_node_key(s), (s, {}))
+        predicates.setdefault(_value(p), set()).add(term_text(o))
     blocks = []
-    for subject in sorted(tree, key=_subject_key):
-        predicates = tree[subject]
+    for key in sorted(tree):
+        subject, predicates = tree[key]
         lines = []
-        for predicate in sorted(predicates, key=_predicate_key):
-            verb = "a" if predicate == RDF.type else term_text(predicate)
+        for predicate in sorted(predicates, key=lambda iri: (iri != _RDF_TYPE, iri)):
+            verb = "a" if predicate == _RDF_TYPE else _iri_text(predicate)
             lines.append(f"{verb} {' , '.join(sorted(predicates[predicate]))}")
         body = f" ;\n{indent}    ".join(lines)
         blocks.append(f"{indent}{term_text(subject)} {body} .\n")
@@ -285,21 +306,29 @@ def _prefix_header() -> str:
     )
 
 
-def turtle_text(triples: Iterable[Triple]) -> str:
+def turtle_text(triples: Iterable[tuple[AnyTerm, AnyTerm, AnyTerm]]) -> str:
     """Serialise triples as Turtle; the same set of triples always gives the same text."""
     return _prefix_header() + "".join("\n" + block for block in _statements(triples, ""))
 
 
-def trig_text(quads: Iterable[Quad]) -> str:
-    """Serialise quads as TriG, one block per named graph in IRI order (default graph first)."""
-    by_graph: dict[Node | None, list[Triple]] = {}
+def trig_text(quads: Iterable[tuple[AnyTerm, AnyTerm, AnyTerm, AnyTerm | None]]) -> str:
+    """Serialise quads as TriG, one block per named graph in IRI order.
+
+    Quads of the default graph (graph ``None`` or ``ox.DefaultGraph()``) come first,
+    outside any block.
+    """
+    graphs: dict[tuple[int, str], tuple[AnyTerm, list]] = {}
+    default: list = []
     for s, p, o, g in quads:
-        by_graph.setdefault(g, []).append((s, p, o))
+        if g is None or isinstance(g, ox.DefaultGraph):
+            default.append((s, p, o))
+        else:
+            graphs.setdefault(_node_key(g), (g, []))[1].append((s, p, o))
     parts = [_prefix_header()]
-    if None in by_graph:
-        parts.extend("\n" + block for block in _statements(by_graph.pop(None), ""))
-    for graph in sorted(by_graph, key=_subject_key):
-        blocks = _statements(by_graph[graph], "    ")
+    parts.extend("\n" + block for block in _statements(default, ""))
+    for key in sorted(graphs):
+        graph, triples = graphs[key]
+        blocks = _statements(triples, "    ")
         parts.append(f"\n{term_text(graph)} {{\n" + "\n".join(blocks) + "}\n")
     return "".join(parts)
 
@@ -543,10 +572,19 @@ class GraphStore:
         same bytes.
         """
         out_dir = Path(dir) if dir is not None else self.build_dir
-        quads = list(self.quads())
-        union = {(s, p, o) for s, p, o, _ in quads}
+        store = self.pyoxigraph_store
+        # Oxigraph terms go straight to text: no rdflib objects for a big graph.
+        union = (
+            (q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        )
         turtle = atomic_write_text(out_dir / TURTLE_FILENAME, turtle_text(union))
-        trig = atomic_write_text(out_dir / TRIG_FILENAME, trig_text(quads))
+        named = (
+            (q.subject, q.predicate, q.object, q.graph_name)
+            for graph in store.named_graphs()
+            for q in store.quads_for_pattern(None, None, None, graph)
+        )
+        trig = atomic_write_text(out_dir / TRIG_FILENAME, trig_text(named))
         return ExportedFiles(turtle=turtle, trig=trig)
 
 

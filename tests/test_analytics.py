@@ -153,3 +153,9 @@ def test_export_replaces_the_file_and_leaves_no_temporary(tmp_path):
     export(sample_graph(), target, "graphml")
     assert target.read_text(encoding="utf-8").startswith("<?xml")
     assert [p.name for p in tmp_path.iterdir()] == ["g.graphml"]
+
+
+def test_empty_graph_has_empty_stats():
+    empty = graph_stats(Graph())
+    assert (empty.entities, empty.communities, empty.top_degree) == (0, (), ())
+    assert "Entities: 0" in format_stats(empty)

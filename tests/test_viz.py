@@ -49,8 +49,8 @@ def test_page_embeds_every_entity_once(page):
 def test_page_is_self_contained(page):
     assert "vis-network" in page and "@version 9.1.2" in page  # the library is inlined
     lowered = page.lower()
-    for pattern in (r"<script[^>]+src=", r"<link[^>]+href=", r"@import", r"url\(\s*['\"]?(https?:)?//",
-                    r"<iframe", r"<img"):
+    for pattern in (r"<script[^>]+src=", r"<link[^>]+href=", r"@import",
+                    r"url\(\s*['\"]?(https?:)?//", r"<iframe", r"<img"):
         assert not re.search(pattern, lowered), pattern
     assert "default-src 'none'" in page  # the CSP forbids requests as a second line of defence
     assert page.count("</script>") == 3  # data, vis-network, viewer
@@ -188,3 +188,8 @@ def test_nodes_outside_the_core_are_placed_next_to_a_neighbour():
     assert set(positions) == set(net.nodes)
     for iri, (x, y) in positions.items():
         assert math.isfinite(x) and math.isfinite(y), iri
+
+
+def test_empty_graph_renders_an_empty_viewer():
+    data = payload_of(viz.render_html(Graph()))
+    assert data["nodes"] == [] and data["edges"] == [] and data["initial"] == []

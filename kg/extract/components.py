@@ -124,13 +124,23 @@ class EntityRules:
             if host is not None:
                 found.append(host)
         found += mn.find_quoted_names(text, ends)
-        found += mn.find_enumerations(text, ends)
+        found += trim_place_prefixes(mn.find_enumerations(text, ends), places)
         found += mn.find_people(text, ends)
         found += mn.find_publications(text)
         found += mn.find_unlisted_places(text, ends, places)
         found += mn.find_short_place_forms(text, gaz, places)
         doc._.kg_candidates = found
         return doc
+
+
+def trim_place_prefixes(items: list[mn.Mention], places: list[mn.Mention]) -> list[mn.Mention]:
+    """``龙门镇洋坑村、和平村等``: the first item starts after the place that locates it."""
+    starts = {p.start: p for p in places}
+    for m in items:
+        p = starts.get(m.start)
+        if p is not None and m.cls in ("Village", "Township") and m.end - p.end >= 2:
+            m.start, m.text = p.end, m.text[p.end - m.start :]
+    return items
 
 
 # ---------------------------------------------------------------------------
@@ -294,6 +304,8 @@ def _keep_nested(m: mn.Mention) -> bool:
     """Nested places and host bodies give containment; other nested spans are noise."""
     if m.parent is None:
         return False
+    if m.rule == "quoted.after_place":
+        return True
     if m.rule.startswith("place.") or m.rule in ("org.nested", "org.party_branch_host"):
         return (
             m.start == m.parent.start
@@ -331,8 +343,12 @@ class RelationRules:
         sentence_of = _sentence_index(sentences, len(text))
         out: list[Relation] = []
         out += rel.containment(nested, keys, entities, sentence_of, text, sentences)
+        out += rel.nested_brands(nested, keys, sentence_of, sentences, entities, text)
         history: list[tuple[mn.Mention, str]] = []
-        places_all = [m for m in top + nested if m.rule.startswith("place.")]
+        places_all = [
+            m for m in top + nested if m.rule.startswith("place.") or entities[keys[id(m)]].cls in
+            ("Village", "Township", "Subdistrict")
+        ]
         for idx, sent in enumerate(sentences):
             in_sent = [m for m in top if sent.start <= m.start and m.end <= sent.end]
             view = rel.SentenceView(idx, sent, in_sent, keys, entities, text)

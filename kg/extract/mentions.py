@@ -371,6 +371,8 @@ def find_regions(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
             found.append(Mention(m.start(), m.end(), name, "Region", "region.lexicon"))
     for suffix in lx.REGION_SUFFIXES:
         for m in re.finditer(re.escape(suffix), text):
+            if _continues_name(text, m.end()):
+                continue  # 片区联合党委 names a body, not the zone
             start = extend_left(text, m.start(), ends_to_starts)
             if m.end() - start > len(suffix) + 1:
                 found.append(
@@ -480,13 +482,13 @@ def _is_generic(stem: str) -> bool:
 def _continues_name(text: str, end: int) -> bool:
     """Whether an org suffix ending at ``end`` is followed by another suffix soon."""
     window = text[end : end + 8]
-    m = _SUFFIX_RE.search(window)
-    if not m:
+    hits = suffix_matches(window)
+    if not hits:
         return False
-    between = window[: m.start()]
+    between = window[: hits[0][0]]
     return (
         all(_HAN_RE.match(ch) for ch in between)
-        and not any(w in between for w in ("在", "与", "和", "的", "为", "等", "及", "是"))
+        and not any(ch in STRONG_STOP_CHARS or ch in "两三四五六七八九十几多" for ch in between)
         and len(between) <= 5
     )
 
@@ -800,6 +802,7 @@ _RULE_PRIORITY = {
     "quoted.venue": 9,
     "quoted.head_after": 8,
     "quoted.repeat": 8,
+    "quoted.after_place": 9,
     "publication.title": 8,
     "publication.reported_by": 7,
     "publication.site_lead": 7,

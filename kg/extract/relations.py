@@ -656,6 +656,32 @@ def brands(view: SentenceView) -> Iterator[Relation]:
                 yield r
 
 
+def nested_brands(
+    nested: Sequence[Mention],
+    keys: dict[int, str],
+    sentence_of: dict[int, int],
+    sentences: Sequence[Span],
+    entities: dict[str, Entity],
+    text: str,
+) -> Iterator[Relation]:
+    """龙门镇“三区联创”片区联合党委: the brand quoted after the place, inside a name."""
+    for m in nested:
+        if m.rule != "quoted.after_place" or id(m) not in keys:
+            continue
+        place = next(
+            (x for x in nested if x.parent is m.parent and x.end == m.start - 1 and id(x) in keys),
+            None,
+        )
+        if place is None:
+            continue
+        idx = sentence_of.get(m.start, 0)
+        view = SentenceView(idx, sentences[idx], [], keys, entities, text)
+        r = relation(view, keys[id(m)], "brandOf", keys[id(place)], "relation.brand.prefix",
+                     place.start, m.end + 1, None, 0.8)
+        if r:
+            yield r
+
+
 def leadership(view: SentenceView) -> Iterator[Relation]:
     """牵头…设立 / 由A发起的Y / Y由A和B共同牵头: organizedBy."""
     sent = view.between(view.span.start, view.span.end)

@@ -251,7 +251,12 @@ def _without_places(m: Mention, mentions: Sequence[Mention]) -> str | None:
             break
         pos = x.end
     rest = m.text[pos - m.start :]
-    return rest if pos > m.start and len(rest) >= 4 else None
+    if pos == m.start or len(rest) < 4:
+        return None
+    from kg.extract.mentions import org_suffix_class
+
+    hit = org_suffix_class(rest)
+    return None if hit and len(rest) - len(hit[0]) < 2 else rest
 
 
 def _merge_short_forms(entities: dict[str, Entity], keys: dict[int, str]) -> None:

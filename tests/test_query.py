@@ -122,7 +122,19 @@ def test_alliances_include_the_local_ones(store) -> None:
     assert {r["alliance"] for r in result.records()} == {ALLIANCE, LOCAL_ALLIANCE}
     local = [r for r in result.records() if r["alliance"] == LOCAL_ALLIANCE]
     assert {r["member"] for r in local} == {FENGJING, SHIHUA}
-    assert all(r["crossRegional"] is None for r in local)
+    assert {r["crossRegional"] for r in local} == {Literal(False)}
+
+
+def test_one_document_marking_an_alliance_cross_regional_is_enough(tmp_path: Path) -> None:
+    with GraphStore.open(tmp_path / "b") as store:
+        fill_store(store)
+        store.replace_document(KGID["doc/other"], [(ALLIANCE, KG.crossRegional, Literal(False))])
+        result = run_named_query(store, "alliances")
+        flags = {r["crossRegional"] for r in result.records() if r["alliance"] == ALLIANCE}
+        assert flags == {Literal(True)}
+        assert len(result) == 4  # one row per member, not one per flag
+        crossing = run_named_query(store, "cross-regional-alliances")
+        assert {r["member"] for r in crossing.records()} == {FENGJING, JIASHAN}
 
 
 def test_enterprises_and_projects_by_township(store) -> None:

@@ -453,7 +453,8 @@ class GraphStore:
         The old graph disappears and the new one appears in one transaction.
         ``meta`` sets facts about the article node itself (keys of
         :data:`DOCUMENT_META_PROPERTIES`, e.g. ``{"content_hash": "…"}``); a
-        value given there replaces the same property among ``triples``.
+        value given there replaces the same property among ``triples``. Blank
+        nodes get fresh identifiers in the store (SPARQL ``INSERT DATA`` rules).
         """
         store = self._writable()
         if not isinstance(doc_iri, URIRef):

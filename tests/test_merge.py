@@ -125,7 +125,8 @@ def test_merges_graph_follows_the_documents(tmp_path: Path):
     unlinked, linked = entity("Township", "新桥镇"), place_iri(SONGJIANG_XINQIAO)
     doc_x, doc_y, doc_z = (URIRef(f"{DATA_BASE}doc/{n}") for n in "xyz")
     with GraphStore.open(tmp_path / "g") as store:
-        store.replace_document(doc_x, _article(doc_x, "松江新桥镇举办交流会。", *_unlinked_town("新桥镇")))
+        town = _unlinked_town("新桥镇")
+        store.replace_document(doc_x, _article(doc_x, "松江新桥镇举办交流会。", *town))
         assert not update_merges(store)  # nobody minted the linked IRI yet
         store.replace_document(doc_y, _article(doc_y, "松江区新桥镇推进园区建设。",
                                                *_linked_town(SONGJIANG_XINQIAO, "新桥镇")))
@@ -138,7 +139,7 @@ def test_merges_graph_follows_the_documents(tmp_path: Path):
         assert not update_merges(store)  # recomputing gives the same graph
 
         # a third article uses the same unlinked IRI without naming the district
-        store.replace_document(doc_z, _article(doc_z, "新桥镇举办交流会。", *_unlinked_town("新桥镇")))
+        store.replace_document(doc_z, _article(doc_z, "新桥镇举办交流会。", *town))
         assert update_merges(store)
         assert store.document_triples(MERGES_GRAPH) == set()
         assert (unlinked, OWL.sameAs, linked) not in store.union_triples()

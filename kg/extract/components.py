@@ -304,6 +304,8 @@ def _keep_nested(m: mn.Mention) -> bool:
     """Nested places and host bodies give containment; other nested spans are noise."""
     if m.parent is None:
         return False
+    if m.rule == "region.suffix":
+        return m.start == m.parent.start
     if m.rule == "quoted.after_place":
         return True
     if m.rule.startswith("place.") or m.rule in ("org.nested", "org.party_branch_host"):

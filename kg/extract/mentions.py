@@ -371,7 +371,7 @@ def find_regions(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
             found.append(Mention(m.start(), m.end(), name, "Region", "region.lexicon"))
     for suffix in lx.REGION_SUFFIXES:
         for m in re.finditer(re.escape(suffix), text):
-            if _continues_name(text, m.end()):
+            if _continues_name(text, m.end()) and not _continues_as_alliance(text, m.end()):
                 continue  # 片区联合党委 names a body, not the zone
             start = extend_left(text, m.start(), ends_to_starts)
             if m.end() - start > len(suffix) + 1:
@@ -485,12 +485,18 @@ def _continues_name(text: str, end: int) -> bool:
     hits = suffix_matches(window)
     if not hits:
         return False
-    between = window[: hits[0][0]]
+    between = re.sub(r"^第[一二三四五六七八九十0-9]+", "", window[: hits[0][0]])
     return (
         all(_HAN_RE.match(ch) for ch in between)
         and not any(ch in STRONG_STOP_CHARS or ch in "两三四五六七八九十几多" for ch in between)
         and len(between) <= 5
     )
+
+
+def _continues_as_alliance(text: str, end: int) -> bool:
+    """环人民广场中央商务区党建联席会议: the zone is named inside an alliance's name."""
+    hits = suffix_matches(text[end : end + 8])
+    return bool(hits) and lx.ORG_SUFFIXES[hits[0][2]] == "Alliance"
 
 
 def _nest_same_start(mentions: list[Mention]) -> list[Mention]:
@@ -529,16 +535,13 @@ def unwrap_party_branch(m: Mention) -> Mention | None:
                 break
     if not inner_text:
         return None
-    hit = org_suffix_class(inner_text)
-    if not hit or len(inner_text) <= len(hit[0]):
-        return None
     # strip a trailing ordinal branch label (第十) from the inner name
     ordinal = re.search(r"第[一二三四五六七八九十0-9]+$", inner_text)
     if ordinal:
         inner_text = inner_text[: ordinal.start()]
-        hit = org_suffix_class(inner_text)
-        if not hit:
-            return None
+    hit = org_suffix_class(inner_text)
+    if not hit or len(inner_text) <= len(hit[0]):
+        return None
     start = m.start + offset
     return Mention(
         start,

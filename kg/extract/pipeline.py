@@ -8,6 +8,7 @@ article's own metadata (publisher, source, editors) as entities.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import spacy
@@ -65,12 +66,21 @@ def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extract
     sdoc = nlp(sdoc)
     entities: dict[str, Entity] = dict(sdoc._.kg_entities or {})
     _add_metadata_entities(doc, entities)
+    for ent in entities.values():
+        ent.mentions = [(_in_original(doc, span), rule) for span, rule in ent.mentions]
     return Extraction(
         doc=doc,
-        sentences=list(sdoc._.kg_sentences or []),
+        sentences=[_in_original(doc, s) for s in sdoc._.kg_sentences or []],
         entities=entities,
-        relations=list(sdoc._.kg_relations or []),
+        relations=[
+            replace(r, evidence=_in_original(doc, r.evidence)) for r in sdoc._.kg_relations or []
+        ],
     )
+
+
+def _in_original(doc: CleanDocument, span: Span) -> Span:
+    """Components work on the Simplified text; a Span carries the original characters."""
+    return Span(span.start, span.end, doc.text[span.start : span.end])
 
 
 def _simplified_title(doc: CleanDocument) -> str | None:

@@ -197,6 +197,10 @@ def containment(
             continue
         p_cls = entities[keys[id(parent)]].cls
         m_cls = entities[keys[id(m)]].cls
+        if p_cls == "Alliance" and m.rule == "region.suffix" and m.start == parent.start:
+            # 环人民广场中央商务区党建联席会议: the body of a named zone lies in it
+            yield from _contained(parent, m, keys, entities, sentence_of, text, sentences)
+            continue
         if p_cls in ("Publication", "Alliance", "Region", "Person", "Event", "PartyBrand"):
             continue
         prefix = text[parent.start : m.start]
@@ -232,6 +236,23 @@ def containment(
             )
             if r:
                 yield r
+
+
+def _contained(
+    parent: Mention,
+    m: Mention,
+    keys: dict[int, str],
+    entities: dict[str, Entity],
+    sentence_of: dict[int, int],
+    text: str,
+    sentences: Sequence[Span],
+) -> Iterator[Relation]:
+    idx = sentence_of.get(parent.start, 0)
+    view = SentenceView(idx, sentences[idx], [], keys, entities, text)
+    r = relation(view, keys[id(parent)], "locatedIn", keys[id(m)], "relation.name_containment",
+                 parent.start, parent.end, None, 0.85)
+    if r:
+        yield r
 
 
 def _only_places(prefix: str, mentions: Sequence[Mention], parent: Mention, m: Mention) -> bool:
@@ -320,6 +341,8 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
     def emit(a: Mention, b: Mention, start: int, end: int, trig: str, rule: str, conf: float):
         ka, kb = view.key(a), view.key(b)
         if ka == kb or view.cls(a) not in AGENT_CLASSES or view.cls(b) not in AGENT_CLASSES:
+            return None
+        if "Region" in (view.cls(a), view.cls(b)):
             return None
         if _same_family(view, a, b):
             return None

@@ -82,6 +82,19 @@ def link_places(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, Divisi
     return linked
 
 
+def _common_word(name: str) -> bool:
+    """城区, 合作区, 新区: a division name that is also an everyday word.
+
+    Such a name only counts as a place when the gazetteer could link it.
+    """
+    from jieba import posseg
+
+    stem = name[:-2] if name.endswith("街道") else name[:-1]
+    if len(stem) < 2:
+        return True
+    return posseg.dt.word_tag_tab.get(stem) not in (None, "ns", "nr", "nz", "nrt")
+
+
 def _province_code(gaz: Gazetteer, d: Division) -> str:
     province = gaz.province_of(d.code)
     return province.code if province else d.code

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -261,6 +263,20 @@ def process_batch(batch: list[CleanDocument]) -> list[ProcessedDocument | Failur
         return [process_document(doc) for doc in batch]
 
 
+def probe_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail fast (OSError) when nothing listens at a ``tcp://HOST:PORT`` address.
+
+    The Dask client retries a refused connection until its timeout; a plain
+    TCP connection tells the common mistakes (wrong port, no scheduler) at once.
+    Other protocols (``tls://``, ``ucx://``) are left to the client.
+    """
+    parsed = urllib.parse.urlsplit(address if "://" in address else f"tcp://{address}")
+    if parsed.scheme != "tcp" or parsed.hostname is None or parsed.port is None:
+        return
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=timeout):
+        pass
+
+
 def run_dask(
     docs: Iterable[CleanDocument], address: str, batch_size: int = DASK_BATCH_SIZE
 ) -> Iterator[ProcessedDocument | Failure]:
@@ -271,13 +287,15 @@ def run_dask(
         raise KgError(
             "--dask needs the 'distributed' package: pip install 'kg[distributed]'"
         ) from exc
+    unreachable = (
+        f"cannot reach the Dask scheduler at {address}; start one with `dask scheduler` "
+        "and workers with `dask worker ADDRESS --nthreads 1`, then pass the address it prints"
+    )
     try:
+        probe_scheduler(address)
         client = Client(address, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise KgError(
-            f"cannot reach the Dask scheduler at {address}: {exc}; start one with "
-            "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`"
-        ) from exc
+        raise KgError(f"{unreachable} ({exc})") from exc
     try:
         threads = sum(client.nthreads().values()) or 1
         limit = threads * IN_FLIGHT_PER_WORKER
@@ -318,7 +336,7 @@ def build(
     started = time.perf_counter()
     report = BuildReport()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_output_dir(out_dir)
     ledger = RunLedger()
     with GraphStore.open(out_dir, create=True) as store:
         raws = iter_documents(list(inputs), max_bytes=max_bytes)
@@ -338,6 +356,16 @@ def build(
                 write_html=write_html, endpoint=endpoint)
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def make_output_dir(out_dir: Path) -> None:
+    """Create the graph directory, or say in one line why it cannot be used."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise StoreError(f"{out_dir} is a file, not a graph directory; choose another -o DIR")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the graph directory {out_dir}: {exc.strerror}") from exc
 
 
 def remove_superseded(
@@ -531,7 +559,8 @@ def find_document(store: GraphStore, doc: str) -> URIRef | None:
     """The document graph named by an id, an IRI or a source path, if stored."""
     iris = [iri for iri in store.document_iris() if is_document_graph(iri)]
     for iri in iris:
-        if str(iri) == doc or str(iri).rsplit("/", 1)[-1] == doc:
+        # an id as the user wrote it (新闻-1) or as it appears, percent-encoded, in the IRI
+        if iri == doc_iri(doc) or str(iri) == doc or str(iri).rsplit("/", 1)[-1] == doc:
             return iri
     wanted = os.path.normpath(doc)
     for iri, source in stored_sources(store):

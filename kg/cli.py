@@ -121,7 +121,8 @@ def query(
         if list_queries:
             for nq in q.list_named_queries():
                 params = " ".join(f"--param {p}=…" for p in nq.params)
-                out.print(f"{nq.name}  {params}\n    {nq.description}", markup=False)
+                about = nq.summary if not nq.description else f"{nq.summary} {nq.description}"
+                out.print(f"{nq.name}  {params}\n    {about}", markup=False)
             return
         bindings = q.parse_params(param)
         if sum(x is not None for x in (sparql, file, named)) != 1:

@@ -98,37 +98,62 @@ def token_bounds(doc: Doc) -> list[tuple[int, int]]:
     return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
 
 
+#: Rule families of ``kg_entity_rules``; any can be switched off in the config.
+ENTITY_RULE_FAMILIES = (
+    "gazetteer", "regions", "organisations", "quoted", "enumerations", "people",
+    "publications", "unlisted_places", "short_forms",
+)  # fmt: skip
+
+
 @Language.factory(
     "kg_entity_rules",
     requires=["doc._.kg_sentences"],
     assigns=["doc._.kg_candidates"],
+    default_config={"disabled": []},
 )
-def make_entity_rules(nlp: Language, name: str) -> EntityRules:
-    return EntityRules()
+def make_entity_rules(nlp: Language, name: str, disabled: list[str]) -> EntityRules:
+    return EntityRules(disabled)
 
 
 class EntityRules:
-    """Proposes mentions from suffixes, quotes, lists, bylines and the gazetteer."""
+    """Proposes mentions from suffixes, quotes, lists, bylines and the gazetteer.
+
+    ``disabled`` names rule families to skip, which is how the ablation in
+    ``benchmarks/ablation.py`` measures what each family contributes.
+    """
+
+    def __init__(self, disabled: list[str] | tuple[str, ...] = ()) -> None:
+        unknown = set(disabled) - set(ENTITY_RULE_FAMILIES)
+        if unknown:
+            raise ValueError(f"unknown entity rule families {sorted(unknown)}; "
+                             f"choose from {', '.join(ENTITY_RULE_FAMILIES)}")
+        self.enabled = set(ENTITY_RULE_FAMILIES) - set(disabled)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         gaz = _gazetteer()
+        on = self.enabled
         ends = mn.token_starts(token_bounds(doc))
-        places = mn.find_gazetteer_places(text, gaz)
+        places = mn.find_gazetteer_places(text, gaz) if "gazetteer" in on else []
         found: list[mn.Mention] = list(places)
-        found += mn.find_regions(text, ends)
-        orgs = mn.find_organisations(text, ends)
-        found += orgs
-        for org in orgs:
-            host = mn.unwrap_party_branch(org)
-            if host is not None:
-                found.append(host)
-        found += mn.find_quoted_names(text, ends)
-        found += trim_place_prefixes(mn.find_enumerations(text, ends), places)
-        found += mn.find_people(text, ends)
-        found += mn.find_publications(text)
-        found += mn.find_unlisted_places(text, ends, places)
-        found += mn.find_short_place_forms(text, gaz, places)
+        if "regions" in on:
+            found += mn.find_regions(text, ends)
+        if "organisations" in on:
+            orgs = mn.find_organisations(text, ends)
+            found += orgs
+            found += [h for h in map(mn.unwrap_party_branch, orgs) if h is not None]
+        if "quoted" in on:
+            found += mn.find_quoted_names(text, ends)
+        if "enumerations" in on:
+            found += trim_place_prefixes(mn.find_enumerations(text, ends), places)
+        if "people" in on:
+            found += mn.find_people(text, ends)
+        if "publications" in on:
+            found += mn.find_publications(text)
+        if "unlisted_places" in on:
+            found += mn.find_unlisted_places(text, ends, places)
+        if "short_forms" in on:
+            found += mn.find_short_place_forms(text, gaz, places)
         doc._.kg_candidates = found
         return doc
 
@@ -196,8 +221,11 @@ class EntityLinker:
             traditional=meta.get("script") == "Hant",
         )
         kept = [m for m in kept if id(m) in res.keys]
-        kept += anaphora_mentions(doc.text, kept, res.keys, res.entities)
-        kept += abbreviation_mentions(doc.text, kept, res.keys, res.entities, doc.user_data)
+        original = meta.get("original", doc.text)
+        kept += anaphora_mentions(doc.text, original, kept, res.keys, res.entities)
+        kept += abbreviation_mentions(
+            doc.text, original, kept, res.keys, res.entities, doc.user_data
+        )
         kept.sort(key=lambda m: m.start)
         doc._.kg_mentions = kept
         doc._.kg_nested = [m for m in nested if id(m) in res.keys]
@@ -208,7 +236,7 @@ class EntityLinker:
 
 
 def anaphora_mentions(
-    text: str, kept: list[mn.Mention], keys: dict[int, str], entities: dict
+    text: str, original: str, kept: list[mn.Mention], keys: dict[int, str], entities: dict
 ) -> list[mn.Mention]:
     """该镇/该区/该县: the last place of that level named before."""
     out: list[mn.Mention] = []
@@ -225,7 +253,8 @@ def anaphora_mentions(
             target = keys[id(before[-1])]
             m = mn.Mention(hit.start(), hit.end(), word, entities[target].cls, "anaphora.previous")
             keys[id(m)] = target
-            entities[target].mentions.append((Span(m.start, m.end, word), m.rule))
+            surface = original[m.start : m.end]
+            entities[target].mentions.append((Span(m.start, m.end, surface), m.rule))
             out.append(m)
     return out
 
@@ -237,6 +266,7 @@ _ABBREVIATION_RE = re.compile(
 
 def abbreviation_mentions(
     text: str,
+    original: str,
     kept: list[mn.Mention],
     keys: dict[int, str],
     entities: dict,
@@ -279,7 +309,7 @@ def abbreviation_mentions(
             entities[key] = Entity(key=key, cls="Region", label=run)
         m = mn.Mention(start, start + len(run), run, "Region", "region.abbreviation")
         keys[id(m)] = key
-        entities[key].mentions.append((Span(m.start, m.end, run), m.rule))
+        entities[key].mentions.append((Span(m.start, m.end, original[m.start : m.end]), m.rule))
         expansions[key] = members
         out.append(m)
     return out
@@ -322,19 +352,35 @@ def _keep_nested(m: mn.Mention) -> bool:
 # ---------------------------------------------------------------------------
 
 
+#: Relation rule families of ``kg_relations``; any can be switched off in the config.
+RELATION_RULE_FAMILIES = (
+    "containment", "place_chain", "cooperation", "group_words", "membership", "brands",
+    "leadership", "settling", "landing", "venues", "inclusion", "gazetteer",
+)  # fmt: skip
+
+
 @Language.factory(
     "kg_relations",
     requires=["doc._.kg_mentions", "doc._.kg_entities", "doc._.kg_sentences"],
     assigns=["doc._.kg_relations"],
+    default_config={"disabled": []},
 )
-def make_relations(nlp: Language, name: str) -> RelationRules:
-    return RelationRules()
+def make_relations(nlp: Language, name: str, disabled: list[str]) -> RelationRules:
+    return RelationRules(disabled)
 
 
 class RelationRules:
     """Applies the trigger patterns sentence by sentence, then adds gazetteer facts."""
 
+    def __init__(self, disabled: list[str] | tuple[str, ...] = ()) -> None:
+        unknown = set(disabled) - set(RELATION_RULE_FAMILIES)
+        if unknown:
+            raise ValueError(f"unknown relation rule families {sorted(unknown)}; "
+                             f"choose from {', '.join(RELATION_RULE_FAMILIES)}")
+        self.enabled = set(RELATION_RULE_FAMILIES) - set(disabled)
+
     def __call__(self, doc: Doc) -> Doc:
+        on = self.enabled
         text = doc.text
         sentences: list[Span] = doc._.kg_sentences
         entities = doc._.kg_entities
@@ -344,8 +390,10 @@ class RelationRules:
         gaz = _gazetteer()
         sentence_of = _sentence_index(sentences, len(text))
         out: list[Relation] = []
-        out += rel.containment(nested, keys, entities, sentence_of, text, sentences)
-        out += rel.nested_brands(nested, keys, sentence_of, sentences, entities, text)
+        if "containment" in on:
+            out += rel.containment(nested, keys, entities, sentence_of, text, sentences)
+        if "brands" in on:
+            out += rel.nested_brands(nested, keys, sentence_of, sentences, entities, text)
         history: list[tuple[mn.Mention, str]] = []
         places_all = [
             m for m in top + nested if m.rule.startswith("place.") or entities[keys[id(m)]].cls in
@@ -355,25 +403,23 @@ class RelationRules:
             in_sent = [m for m in top if sent.start <= m.start and m.end <= sent.end]
             view = rel.SentenceView(idx, sent, in_sent, keys, entities, text)
             sent_places = [m for m in places_all if sent.start <= m.start and m.end <= sent.end]
-            out += rel.adjacency(view, sent_places, gaz)
-            out += rel.cooperation(view)
-            out += rel.group_words(
-                view,
-                history + [(m, keys[id(m)]) for m in in_sent],
-                doc.user_data.get("kg_abbreviations", {}),
-            )
-            out += rel.membership(view)
-            out += rel.brands(view)
-            out += rel.leadership(view)
-            out += rel.settling(view)
-            out += rel.landing(view)
-            out += rel.venues(view)
-            out += rel.inclusion(view)
+            if "place_chain" in on:
+                out += rel.adjacency(view, sent_places, gaz)
+            if "group_words" in on:
+                out += rel.group_words(
+                    view,
+                    history + [(m, keys[id(m)]) for m in in_sent],
+                    doc.user_data.get("kg_abbreviations", {}),
+                )
+            for family, rule in SENTENCE_RULES:
+                if family in on:
+                    out += rule(view)
             history += [(m, keys[id(m)]) for m in in_sent]
         out = _dedupe_relations([r for r in out if r is not None])
         stated = {(r.subject, r.object) for r in out if r.predicate == "locatedIn"}
         first_mention = {k: e.mentions[0][0] for k, e in entities.items() if e.mentions}
-        for child, parent in rel.gazetteer_links(entities, gaz):
+        links = rel.gazetteer_links(entities, gaz) if "gazetteer" in on else iter(())
+        for child, parent in links:
             if (child, parent) in stated:
                 continue
             span = first_mention[child]
@@ -393,6 +439,19 @@ class RelationRules:
             )
         doc._.kg_relations = out
         return doc
+
+
+#: Rules that look at one sentence at a time, by family.
+SENTENCE_RULES = (
+    ("cooperation", rel.cooperation),
+    ("membership", rel.membership),
+    ("brands", rel.brands),
+    ("leadership", rel.leadership),
+    ("settling", rel.settling),
+    ("landing", rel.landing),
+    ("venues", rel.venues),
+    ("inclusion", rel.inclusion),
+)
 
 
 def _sentence_index(sentences: list[Span], length: int) -> dict[int, int]:

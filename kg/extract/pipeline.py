@@ -23,14 +23,27 @@ from kg.model import CleanDocument, Entity, Extraction, Span
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
 
 
-def build_pipeline(*, use_model: bool = False) -> Language:
-    """A fresh pipeline; ``use_model`` adds the trained NER as a proposer."""
+def build_pipeline(
+    *,
+    use_model: bool = False,
+    disabled_entity_rules: tuple[str, ...] = (),
+    disabled_relation_rules: tuple[str, ...] = (),
+) -> Language:
+    """A fresh pipeline; ``use_model`` adds the trained NER as a proposer.
+
+    The ``disabled_*`` arguments switch rule families off (for ablations); see
+    ``components.ENTITY_RULE_FAMILIES`` and ``components.RELATION_RULE_FAMILIES``.
+    """
     components.ensure_extensions()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    configs = {
+        "kg_entity_rules": {"disabled": list(disabled_entity_rules)},
+        "kg_relations": {"disabled": list(disabled_relation_rules)},
+    }
     for name in PIPE_NAMES:
         if name == "kg_entity_linker" and use_model:
             nlp.add_pipe("kg_statistical_ner")
-        nlp.add_pipe(name)
+        nlp.add_pipe(name, config=configs.get(name, {}))
     return nlp
 
 

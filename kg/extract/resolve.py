@@ -203,7 +203,7 @@ def resolve_entities(
     _ = last_town
     _merge_short_forms(entities, keys)
     _merge_contained_names(entities, keys)
-    _resolve_anaphora(text, home, entities, keys, gaz)
+    _resolve_anaphora(text, original, home, entities, keys, gaz)
     return Resolution(entities, keys, home)
 
 
@@ -351,6 +351,7 @@ def _abbreviates(short: str, long: str) -> bool:
 
 def _resolve_anaphora(
     text: str,
+    original: str,
     home: Division | None,
     entities: dict[str, Entity],
     keys: dict[int, str],
@@ -368,7 +369,8 @@ def _resolve_anaphora(
             continue
         for m in re.finditer(word, text):
             entities[key].alt_labels.add(word)
-            entities[key].mentions.append((Span(m.start(), m.end(), word), "anaphora.home"))
+            surface = original[m.start() : m.end()]
+            entities[key].mentions.append((Span(m.start(), m.end(), surface), "anaphora.home"))
 
 
 def strip_quotes(name: str) -> str:

@@ -100,7 +100,7 @@ def build(
 
 @app.command()
 def query(
-    directory: Path | None = typer.Argument(None, help="Graph directory (omit with --endpoint)."),
+    directory: str | None = typer.Argument(None, help="Graph directory (omit with --endpoint)."),
     sparql: str | None = typer.Argument(None, help="A SPARQL query."),
     file: Path | None = typer.Option(None, "--file", "-f", help="Read the query from a .rq file."),
     named: str | None = typer.Option(None, "--named", "-n", help="A named query; see --list."),
@@ -111,12 +111,15 @@ def query(
     ),
     list_queries: bool = typer.Option(False, "--list", help="List the named queries."),
 ) -> None:
-    """Answer a SPARQL query over a graph directory.
+    """Answer a SPARQL query over a graph directory, or over a SPARQL endpoint.
 
     Example: kg query build --named cross-regional-alliances
+    Example: kg query --endpoint http://127.0.0.1:7878 --named documents
     """
     from kg import query as q
 
+    if endpoint and directory is not None and sparql is None:
+        directory, sparql = None, directory  # with --endpoint the one argument is the query
     try:
         if list_queries:
             for nq in q.list_named_queries():

@@ -166,3 +166,21 @@ def test_missing_input_file_of_build(tmp_path: Path) -> None:
     assert result.exit_code == 1
     [line] = [x for x in error_lines(result) if x.startswith("error:")]
     assert str(tmp_path / "absent.txt") in line
+
+
+def test_build_into_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "graph.ttl"
+    target.write_text("not a directory", encoding="utf-8")
+    source = tmp_path / "a.txt"
+    source.write_text("江苏省苏州市吴中区木渎镇举行项目签约仪式。", encoding="utf-8")
+    assert_one_line_error(run("build", source, "-o", target, "--no-html"), str(target))
+
+
+def test_remove_finds_a_document_by_a_non_ascii_id(tmp_path: Path) -> None:
+    records = tmp_path / "one.jsonl"
+    records.write_text('{"id": "吴中-1", "text": "江苏省苏州市吴中区木渎镇举行项目签约仪式。"}\n',
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("build", records, "-o", out, "--no-html").exit_code == 0
+    removed = run("remove", out, "吴中-1")
+    assert removed.exit_code == 0, removed.output

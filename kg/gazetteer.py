@@ -219,9 +219,16 @@ class Gazetteer:
         return bool(self.candidates(name, allow_short=allow_short))
 
     def known_names(self, *, allow_short: bool = False) -> frozenset[str]:
-        """Every string :meth:`candidates` answers, e.g. to build a phrase matcher."""
-        stems = (s for s in self._by_stem if self.candidates(s, allow_short=allow_short))
-        return frozenset(self._by_name).union(stems)
+        """Every string :meth:`candidates` answers, e.g. to build a phrase matcher.
+
+        Computed once per ``allow_short`` (the indexes never change): the
+        extractor asks for it for every document.
+        """
+        cache = self.__dict__.setdefault("_known_names", {})
+        if allow_short not in cache:
+            stems = (s for s in self._by_stem if self.candidates(s, allow_short=allow_short))
+            cache[allow_short] = frozenset(self._by_name).union(stems)
+        return cache[allow_short]
 
     def entity_class(self, division: Division) -> str:
         return entity_class(division)

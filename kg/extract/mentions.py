@@ -30,7 +30,7 @@ _FLOOR_RE = re.compile(r"[0-9一二三四五六七八九十]+(楼|层)$")
 NAME_FORMING_VERBS = frozenset(
     "综合 服务 发展 管理 建设 投资 教育 研究 监督 促进 交流 合作 创新 经营 开发 治理 保障 协调 "
     "执法 规划 改革 监察 运输 生产 培训 孵化 振兴 集群 点亮 创业 就业 救助 组织 实践 科技 "
-    "统战 审计 信访 应急 宣传".split()
+    "统战 审计 信访 应急 宣传 两岸 沿岸 沿江 沿海".split()
 )
 _ORDINAL_RE = re.compile(r"^第[一二三四五六七八九十百0-9]+$")
 
@@ -266,6 +266,8 @@ def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
             if piece in names:
                 hit = piece
                 break
+        if hit and _level_word_of_body(text, i, hit):
+            hit = None
         if hit:
             divs = gaz.candidates(hit)
             cls = gaz.entity_class(divs[0]) if divs else "Township"
@@ -274,6 +276,15 @@ def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
         else:
             i += 1
     return found
+
+
+def _level_word_of_body(text: str, start: int, name: str) -> bool:
+    """联合镇团委: the 镇 opens 镇团委 and 联合 is a verb, so 联合镇 is no town here."""
+    stem = name[:-1]
+    if name[-1] not in lx.LEVEL_PREFIXES or _word_tag(stem) not in _NOT_NAME_TAGS:
+        return False
+    rest = text[start + len(name) : start + len(name) + 6]
+    return any(rest.startswith(suffix) for suffix in _SUFFIXES_BY_LENGTH)
 
 
 def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) -> list[Mention]:
@@ -321,6 +332,9 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
     return found
 
 
+#: jieba tags of words that cannot be the name of a place (verbs, adverbs, pronouns …).
+_NOT_NAME_TAGS = frozenset({"v", "vn", "d", "c", "p", "u", "r", "m", "a", "ad", "f"})
+
 _UNLISTED_PLACE_RE = re.compile(f"([{HAN}]{{2,4}}?)(街道|社区|村|镇|乡)")
 
 
@@ -348,8 +362,13 @@ def find_unlisted_places(
             stem = text[start:suf_start]
             if len(stem) < 2 or stem in lx.NOT_PLACE_STEMS:
                 continue
-        if suffix == "乡" and text[end : end + 1] in "村镇":
-            continue
+        if suffix == "乡" and (
+            text[end : end + 1] in "村镇" or _HAN_RE.match(text[end : end + 1] or " ")
+            and text[end : end + 1] not in "党政人"
+        ):
+            continue  # 乡村, 水乡产业: 乡 ends a township only before 党委/政府 or punctuation
+        if _word_tag(stem) in _NOT_NAME_TAGS:
+            continue  # 联合镇团委: a verb before 镇 is no town name
         if any(ch in "两二三四五六七八九十百千0123456789地" for ch in stem):
             continue
         cls = {
@@ -419,8 +438,11 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
         bare = len(name) == len(suffix) and not name.startswith(("中共", "中国共产党"))
         if bare and suffix not in lx.BARE_ORG_WORDS and suffix != "党群服务中心":
             continue
-        if _is_generic(name[: len(name) - len(suffix)]) and suffix not in lx.BARE_ORG_WORDS:
+        stem = name[: len(name) - len(suffix)]
+        if _is_generic(stem) and suffix not in lx.BARE_ORG_WORDS:
             continue
+        if 0 < len(stem) < 2:
+            continue  # 局集团, 省委: too little name before the suffix
         cls = lx.ORG_SUFFIXES[suffix]
         if text[start - 1 : start] == "“" and text[end : end + 1] == "”" and cls == "Enterprise":
             cls = "Project"  # a quoted title such as “X合作社” names an activity
@@ -442,7 +464,9 @@ _SUFFIX_CONTINUATIONS = {
     "省委": "员",
     "工委": "员",
     "中心": "城",
+    "管委": "会",
 }
+
 
 
 def suffix_matches(text: str) -> list[tuple[int, int, str]]:
@@ -695,9 +719,7 @@ def _item_class(item: str, default: str) -> str:
     if item.endswith(("镇", "乡", "街道")):
         return "Township"
     hit = org_suffix_class(item)
-    if hit and hit[1] in {"IndustrialPark", "Enterprise"}:
-        return hit[1]
-    return default
+    return hit[1] if hit else default
 
 
 # ---------------------------------------------------------------------------

@@ -113,9 +113,13 @@ def _add_metadata_entities(doc: CleanDocument, entities: dict[str, Entity]) -> N
     md = doc.metadata
     wanted = [(md.publisher, "Publication"), (md.source, "Publication")]
     wanted += [(e, "Person") for e in md.editors]
+    from kg.gazetteer import get_gazetteer
+
     for name, cls in wanted:
         if not name:
             continue
+        if cls == "Publication" and get_gazetteer().is_known_name(name):
+            continue  # a breadcrumb that starts with a place names no publisher
         key = f"{cls}:{name}"
         ent = entities.get(key)
         if ent is None:

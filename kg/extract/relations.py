@@ -158,6 +158,9 @@ _NOT_SUBJECT_BEFORE = (
 )
 
 
+_COUNTED = re.compile(r"[0-9一二三四五六七八九十两几多]+[个家名位所]")
+
+
 def subject_of(view: SentenceView, before: int | None = None) -> Mention | None:
     """The sentence's topic: its first agent that is not inside a prepositional phrase."""
     for m in view.mentions:
@@ -165,6 +168,8 @@ def subject_of(view: SentenceView, before: int | None = None) -> Mention | None:
             break
         if view.cls(m) not in AGENT_CLASSES:
             continue
+        if _COUNTED.match(view.between(m.end, m.end + 4)):
+            continue  # 霞浦县12个党支部: the place only qualifies the real subject
         lead = view.between(view.span.start, m.start)
         clause_lead = re.split(r"[,，;；]", lead)[-1]
         if any(clause_lead.endswith(w) for w in _NOT_SUBJECT_BEFORE):

@@ -188,7 +188,7 @@ def resolve_entities(
             continue
         canonical = _expand_level_prefix(m, text, home, last_town_name)
         alts: list[str] = []
-        inner = _innermost_place_start(m, gaz)
+        inner = _innermost_place_start(m, gaz, mentions)
         if inner is not None and m.cls not in ("Enterprise", "Publication", "Person"):
             alts.append(canonical)
             canonical = canonical[inner - m.start :]
@@ -238,7 +238,9 @@ def _nested_places(m: Mention, mentions: Sequence[Mention]) -> list[Mention]:
     return sorted((x for x in mentions if x.parent is m and is_place(x)), key=lambda x: x.start)
 
 
-def _innermost_place_start(m: Mention, gaz: Gazetteer) -> int | None:
+def _innermost_place_start(
+    m: Mention, gaz: Gazetteer, mentions: Sequence[Mention] = ()
+) -> int | None:
     """Where the last place of a leading chain of two or more places starts.
 
     嘉定区外冈镇党委 is the party committee of 外冈镇: the outer places only say
@@ -247,11 +249,17 @@ def _innermost_place_start(m: Mention, gaz: Gazetteer) -> int | None:
     """
     if m.text.startswith(("中共", "中国共产党")):
         return None
-    pieces = gaz.split_admin_prefix(m.text)
-    if len(pieces) < 2:
-        return None
+    pieces = list(gaz.split_admin_prefix(m.text))
     covered = sum(len(p) for p in pieces)
-    if covered >= len(m.text) or m.text[:covered] != "".join(pieces):
+    if m.text[:covered] != "".join(pieces):
+        return None
+    # villages and communities the gazetteer does not list continue the chain
+    nested = {x.start: x for x in _nested_places(m, mentions)}
+    while pieces and (m.start + covered) in nested:
+        x = nested[m.start + covered]
+        pieces.append(x.text)
+        covered += len(x.text)
+    if len(pieces) < 2 or covered >= len(m.text):
         return None
     return m.start + covered - len(pieces[-1])
 

@@ -1,0 +1,268 @@
+"""Query speed on a store of at least a million triples (issue 6).
+
+The same queries run, in the same process and on the same data, through:
+
+* ``kg``: :func:`kg.query.run_query` on the GraphStore (Oxigraph's engine,
+  results converted to rdflib terms), as ``kg query`` does;
+* ``rdflib+oxrdflib``: ``GraphStore.rdflib_dataset().query`` (rdflib's API,
+  the query evaluated by Oxigraph through oxrdflib);
+* ``pyoxigraph``: ``pyoxigraph.Store.query`` on the same store, every value read;
+* ``rdflib memory``: rdflib's in-memory ``Graph`` holding the same union.
+
+The queries are the named queries (``evidence`` with a frequent name) and a
+3-hop join (mention → entity → locatedIn → locatedIn → a district).
+
+The store: a build of real documents (the 4x build of bench_build.py when it
+exists, else a fresh build of ``--docs`` corpus documents), whose document
+graphs are then copied under new document IRIs until the union holds at least
+``--triples`` triples. Entities are shared between the copies, as they are
+between real articles about the same places; sentences, mentions and
+statements are per copy. Timings are the best of ``--repeat`` runs for the
+Oxigraph-backed paths and one run (with a time limit) for rdflib's store.
+
+Usage: ``python benchmarks/bench_query.py [--triples 1000000] [--limit-s 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO_ROOT = BENCH.parent
+WORK = BENCH / "results" / "tmp"
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(BENCH))
+
+from bench_build import machine  # noqa: E402
+
+THREE_HOPS = """
+PREFIX kg: <https://w3id.org/kg-zh/ontology#>
+SELECT DISTINCT ?entity ?district WHERE {
+  ?mention kg:mentionOf ?entity .
+  ?entity kg:locatedIn ?place .
+  ?place kg:locatedIn ?district .
+  ?district a kg:District .
+}"""
+
+
+class TimeLimit(Exception):
+    """A query ran past the time limit."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise TimeLimit
+
+
+def timed(run: Callable[[], int], repeat: int, limit: float) -> tuple[float | None, int]:
+    """Best wall time of ``repeat`` runs (None past ``limit`` seconds) and the row count."""
+    best: float | None = None
+    rows = -1
+    signal.signal(signal.SIGALRM, _alarm)
+    for _ in range(repeat):
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        started = time.perf_counter()
+        try:
+            rows = run()
+        except TimeLimit:
+            return None, rows
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        elapsed = time.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    return best, rows
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def source_build(docs: int) -> Path:
+    """A build of real documents to copy from."""
+    existing = WORK / "x4-w1"
+    if (existing / "store" / "CURRENT").is_file():
+        return existing
+    from corpus import write_corpus
+
+    corpus = BENCH / "corpus" / f"first-{docs}"
+    if len(list(corpus.glob("*.txt"))) != docs:
+        write_corpus(corpus, docs, 2000)
+    out = WORK / f"query-source-{docs}"
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "kg", "build", str(corpus), "-o", str(out), "--no-html"],
+        check=True, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+    )
+    return out
+
+
+def copy_name(iri: str, copy: int, doc_ids: dict[str, str]) -> str:
+    """The IRI of a document-specific node in copy number ``copy`` (others unchanged)."""
+    from kg.vocab import DATA_BASE
+
+    for kind in ("doc/", "sent/", "mention/", "stmt/"):
+        prefix = DATA_BASE + kind
+        if iri.startswith(prefix):
+            rest = iri[len(prefix):]
+            doc, _, tail = rest.partition("/")
+            if doc in doc_ids:
+                return f"{prefix}{doc}-c{copy}" + (f"/{tail}" if tail else "")
+    return iri
+
+
+def make_store(source: Path, target: Path, min_triples: int) -> int:
+    """Copy the document graphs of ``source`` into ``target`` until it is big enough."""
+    from rdflib import URIRef
+
+    from kg.merge import is_document_graph, update_merges
+    from kg.store import GraphStore
+
+    shutil.rmtree(target, ignore_errors=True)
+    with GraphStore.open(source, create=False, read_only=True) as src:
+        graphs = {
+            iri: src.document_triples(iri) for iri in src.document_iris() if is_document_graph(iri)
+        }
+    doc_ids = {str(iri).rsplit("/", 1)[-1]: str(iri) for iri in graphs}
+    with GraphStore.open(target) as store:
+        copy = 0
+        while store.triple_count() < min_triples:
+            copy += 1
+            for iri, triples in graphs.items():
+                renamed = [
+                    tuple(
+                        URIRef(copy_name(str(term), copy, doc_ids))
+                        if isinstance(term, URIRef) else term
+                        for term in triple
+                    )
+                    for triple in triples
+                ]
+                store.replace_document(URIRef(copy_name(str(iri), copy, doc_ids)), renamed)
+            print(f"copy {copy}: {store.triple_count():,} triples", file=sys.stderr)
+        update_merges(store)
+        return store.triple_count()
+
+
+# --------------------------------------------------------------------------- the queries
+
+
+def queries() -> dict[str, tuple[str, dict[str, str]]]:
+    from kg.query import list_named_queries
+
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    for named in list_named_queries():
+        params = {"name": "上海市"} if named.params else {}
+        found[named.name] = (named.sparql, params)
+    found["3-hop join"] = (THREE_HOPS, {})
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--docs", type=int, default=400, help="documents to build if needed")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--limit-s", type=float, default=60.0, help="time limit per query")
+    args = parser.parse_args()
+
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from kg.query import param_term, run_query
+    from kg.store import SERIALISATION_PREFIXES, GraphStore, to_ox_term
+
+    started = time.perf_counter()
+    info = machine()
+    target = WORK / "query-store"
+    triples = make_store(source_build(args.docs), target, args.triples)
+    store = GraphStore.open(target, create=False)
+    dataset = store.rdflib_dataset()
+
+    load_started = time.perf_counter()
+    memory = Graph()
+    for triple in store.union_triples():
+        memory.add(triple)
+    load_seconds = time.perf_counter() - load_started
+
+    def raw(sparql: str, params: dict[str, str]) -> int:
+        substitutions = {ox.Variable(k): to_ox_term(param_term(v)) for k, v in params.items()}
+        answer = store.pyoxigraph_store.query(
+            sparql, prefixes=dict(SERIALISATION_PREFIXES), substitutions=substitutions
+        )
+        return sum(1 for row in answer for _ in (tuple(row),))
+
+    def through_kg(sparql: str, params: dict[str, str]) -> int:
+        return len(run_query(store, sparql, params))
+
+    def through_rdflib(graph: Graph, sparql: str, params: dict[str, str]) -> int:
+        bindings = {k: param_term(v) for k, v in params.items()}
+        answer = graph.query(sparql, initNs=SERIALISATION_PREFIXES, initBindings=bindings)
+        return sum(1 for _ in answer)
+
+    results: dict[str, dict[str, object]] = {}
+    for name, (sparql, params) in queries().items():
+        row: dict[str, object] = {}
+        for engine, run, repeat in (
+            ("pyoxigraph", lambda s=sparql, p=params: raw(s, p), args.repeat),
+            ("kg", lambda s=sparql, p=params: through_kg(s, p), args.repeat),
+            ("rdflib+oxrdflib", lambda s=sparql, p=params: through_rdflib(dataset, s, p),
+             args.repeat),
+            ("rdflib memory", lambda s=sparql, p=params: through_rdflib(memory, s, p), 1),
+        ):
+            seconds, rows = timed(run, repeat, args.limit_s)
+            row[engine] = {"seconds": seconds, "rows": rows}
+        results[name] = row
+        print(name, json.dumps(row), file=sys.stderr)
+
+    def cell(entry: dict[str, object]) -> str:
+        seconds = entry["seconds"]
+        return f"> {args.limit_s:.0f} s" if seconds is None else f"{seconds * 1000:,.0f} ms"
+
+    def ratio(a: dict[str, object], b: dict[str, object]) -> str:
+        if b["seconds"] is None:
+            return f"> {args.limit_s / float(a['seconds']):,.0f}x"  # type: ignore[arg-type]
+        return f"{float(b['seconds']) / float(a['seconds']):,.1f}x"  # type: ignore[arg-type]
+
+    header = (
+        "| query | rows | kg | rdflib+oxrdflib | pyoxigraph | rdflib memory | "
+        "memory / kg | kg / pyoxigraph |\n|---|---|---|---|---|---|---|---|\n"
+    )
+    lines = []
+    for name, row in results.items():
+        rows = {engine: entry["rows"] for engine, entry in row.items()}  # type: ignore[index]
+        agree = len({r for r in rows.values() if r != -1}) == 1
+        lines.append(
+            f"| {name} | {row['kg']['rows']}{'' if agree else ' (differ: ' + str(rows) + ')'} | "
+            f"{cell(row['kg'])} | {cell(row['rdflib+oxrdflib'])} | {cell(row['pyoxigraph'])} | "
+            f"{cell(row['rdflib memory'])} | {ratio(row['kg'], row['rdflib memory'])} | "
+            f"{float(row['kg']['seconds']) / float(row['pyoxigraph']['seconds']):.2f} |"
+        )
+    summary = (
+        f"Store: {triples:,} triples (union). rdflib in-memory load: {load_seconds:.0f} s. "
+        f"Machine: {info['nproc']} cores, {info['cpu']}, load average at start "
+        f"{info['load_average_at_start'][0]:.1f}. Benchmark wall time: "
+        f"{time.perf_counter() - started:.0f} s."
+    )
+    table = header + "\n".join(lines)
+    print(summary + "\n\n" + table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_query.md").write_text(
+        f"# Query benchmark\n\n`python benchmarks/bench_query.py --triples {args.triples}`\n\n"
+        f"{summary}\n\n{table}\n", encoding="utf-8"
+    )
+    (RESULTS / "bench_query.json").write_text(
+        json.dumps({"machine": info, "triples": triples, "load_seconds": load_seconds,
+                    "results": results}, indent=2, default=str), encoding="utf-8"
+    )
+    store.close()
+    os._exit(0)  # skip freeing a million rdflib objects one by one
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""SIGKILL in the middle of ``kg build``: each document is stored whole or not at all.
+
+A corpus of small generated articles is built once cleanly (the reference).
+Then ``kg build`` runs into another directory and is killed with SIGKILL at a
+random moment, again and again, each run resuming where the last one died.
+After every kill:
+
+- each document graph in the store is absent or exactly the reference's graph
+  for that document (never a part of it, never a mix of two versions);
+- the store's default graph is exactly the union of its document graphs;
+- ``graph.ttl``, ``graph.trig`` and ``graph.html``, when present, are complete.
+
+Finally one run without a kill finishes the work: its exit code is 0, the
+store holds exactly the reference's documents, and ``graph.ttl`` and
+``graph.trig`` are byte-for-byte those of the clean build.
+
+The design this checks is described in docs/robustness.md.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph, URIRef
+
+from kg.store import GraphStore, store_path
+
+REPO = Path(__file__).resolve().parents[1]
+KG = Path(sys.executable).parent / "kg"
+SEED = next((REPO / "seeds").glob("*.txt"))
+DOCUMENTS = 20
+FAST_KILLS = 3
+SLOW_KILLS = 24
+EARLIEST_KILL_S = 0.3
+
+Triple = tuple
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def seed_sentences() -> list[str]:
+    """The sentences of the seed article's body (lines of some length, split at 。)."""
+    text = SEED.read_text(encoding="utf-8")
+    sentences = []
+    for line in text.splitlines():
+        if len(line) < 40:
+            continue
+        sentences += [s + "。" for s in re.split("。", line) if len(s) >= 12]
+    return sentences
+
+
+def write_corpus(folder: Path, count: int = DOCUMENTS, seed: int = 7) -> list[Path]:
+    """``count`` distinct articles of four to six seed sentences each, with a title."""
+    rng = random.Random(seed)
+    sentences = seed_sentences()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        body = rng.sample(sentences, rng.randint(4, 6))
+        path = folder / f"article_{index:02d}.txt"
+        path.write_text(f"第{index + 1}篇報道\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------- store snapshots
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a build directory's store holds."""
+
+    documents: dict[URIRef, frozenset[Triple]]
+    union: frozenset[Triple]
+
+
+def snapshot(build_dir: Path) -> Snapshot:
+    """Open the store as the next build would (recovering its log) and read everything."""
+    if not (store_path(build_dir) / "CURRENT").is_file():
+        return Snapshot(documents={}, union=frozenset())
+    store = GraphStore.open(build_dir, create=False)
+    try:
+        documents = {iri: frozenset(store.document_triples(iri)) for iri in store.document_iris()}
+        union = frozenset(store.union_triples())
+    finally:
+        store.close()
+        del store
+        gc.collect()  # release the RocksDB lock before the next build starts
+    return Snapshot(documents=documents, union=union)
+
+
+def build_command(corpus: Path, out: Path) -> list[str]:
+    return [str(KG), "build", str(corpus), "-o", str(out)]
+
+
+@dataclass(frozen=True)
+class Reference:
+    corpus: Path
+    out: Path
+    state: Snapshot
+    #: Seconds from start until the store folder existed, and until the build ended.
+    store_opened_s: float
+    duration_s: float
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    root = tmp_path_factory.mktemp("crash")
+    corpus = root / "corpus"
+    write_corpus(corpus)
+    out = root / "reference"
+    started = time.monotonic()
+    process = subprocess.Popen(
+        build_command(corpus, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    opened = None
+    while process.poll() is None:
+        if opened is None and (store_path(out) / "CURRENT").exists():
+            opened = time.monotonic() - started
+        time.sleep(0.02)
+    duration = time.monotonic() - started
+    stdout, stderr = process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    state = snapshot(out)
+    assert len(state.documents) == DOCUMENTS
+    return Reference(corpus, out, state, opened or 0.0, duration)
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+def check_consistent(state: Snapshot, ref: Reference) -> None:
+    """Whole documents only, and a default graph that is their union."""
+    for iri, triples in state.documents.items():
+        assert iri in ref.state.documents, f"{iri} is not a document of the corpus"
+        expected = ref.state.documents[iri]
+        missing, extra = len(expected - triples), len(triples - expected)
+        assert triples == expected, (
+            f"{iri} is partial: {missing} triples missing, {extra} unexpected"
+        )
+    union = frozenset().union(*state.documents.values()) if state.documents else frozenset()
+    assert state.union == union, (
+        f"default graph differs from the union of the documents: "
+        f"{len(union - state.union)} missing, {len(state.union - union)} extra"
+    )
+
+
+def check_files_complete(out: Path) -> None:
+    """Every output file present is a whole file (atomic replacement)."""
+    turtle, trig, html = out / "graph.ttl", out / "graph.trig", out / "graph.html"
+    if turtle.exists():
+        Graph().parse(turtle, format="turtle")
+        list(ox.parse(path=str(turtle), format=ox.RdfFormat.TURTLE))
+    if trig.exists():
+        Dataset().parse(trig, format="trig")
+    if html.exists():
+        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+@dataclass(frozen=True)
+class KillResult:
+    at_s: float
+    killed: bool
+    stored_before: int
+    stored_after: int
+
+
+def kill_loop(ref: Reference, out: Path, kills: int, rng: random.Random,
+              earliest_s: float) -> list[KillResult]:
+    """Start, kill at a random moment, check; resume in the same directory each time.
+
+    A run that finished before its kill leaves a complete directory; the next
+    run then starts from an empty one so that every run has work to be killed in.
+    """
+    results = []
+    while sum(r.killed for r in results) < kills:
+        before = snapshot(out)
+        if len(before.documents) == DOCUMENTS:
+            shutil.rmtree(out)
+            before = snapshot(out)
+        at = rng.uniform(earliest_s, ref.duration_s)
+        process = subprocess.Popen(
+            build_command(ref.corpus, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            process.wait(timeout=at)
+            killed = False
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            killed = True
+        if not killed:
+            assert process.returncode == 0, process.stderr.read().decode()
+        process.stderr.close()
+        after = snapshot(out)
+        check_consistent(after, ref)
+        check_files_complete(out)
+        assert set(before.documents) <= set(after.documents)
+        results.append(KillResult(at, killed, len(before.documents), len(after.documents)))
+    return results
+
+
+def finish_and_compare(ref: Reference, out: Path) -> None:
+    """A run without a kill completes the directory exactly as a clean build would."""
+    done = subprocess.run(build_command(ref.corpus, out), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    final = snapshot(out)
+    assert final == ref.state
+    for name in ("graph.ttl", "graph.trig"):
+        assert (out / name).read_bytes() == (ref.out / name).read_bytes(), name
+
+
+def summary(results: list[KillResult]) -> str:
+    killed = [r for r in results if r.killed]
+    mid = [r for r in killed if 0 < r.stored_after - r.stored_before or
+           0 < r.stored_after < DOCUMENTS]
+    rows = ", ".join(
+        f"{r.at_s:.1f}s:{r.stored_before}->{r.stored_after}{'' if r.killed else '(done)'}"
+        for r in results
+    )
+    return (f"{len(killed)} kills ({len(mid)} with documents being written), "
+            f"{len(results) - len(killed)} runs finished first; [{rows}]")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_killed_builds_leave_whole_documents_and_a_rerun_finishes(
+    reference: Reference, tmp_path: Path
+) -> None:
+    # Three kills only: spend them after start-up, where the store is written.
+    earliest = max(EARLIEST_KILL_S, reference.store_opened_s)
+    results = kill_loop(reference, tmp_path / "out", FAST_KILLS, random.Random(), earliest)
+    print(f"\nreference build {reference.duration_s:.1f} s (store open at "
+          f"{reference.store_opened_s:.1f} s); {summary(results)}")
+    finish_and_compare(reference, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_many_kills_at_any_moment(reference: Reference, tmp_path: Path) -> None:
+    results = kill_loop(reference, tmp_path / "out", SLOW_KILLS, random.Random(),
+                        EARLIEST_KILL_S)
+    print(f"\nreference build {reference.duration_s:.1f} s; {summary(results)}")
+    finish_and_compare(reference, tmp_path / "out")
+
+
+def test_the_corpus_is_distinct_documents(reference: Reference) -> None:
+    texts = {p.read_text(encoding="utf-8") for p in reference.corpus.glob("*.txt")}
+    assert len(texts) == DOCUMENTS

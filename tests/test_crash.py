@@ -43,6 +43,8 @@ DOCUMENTS = 20
 FAST_KILLS = 3
 SLOW_KILLS = 24
 EARLIEST_KILL_S = 0.3
+#: About how long writing graph.html adds to a build of the corpus.
+HTML_SECONDS = 4.0
 
 Triple = tuple
 
@@ -62,13 +64,13 @@ def seed_sentences() -> list[str]:
 
 
 def write_corpus(folder: Path, count: int = DOCUMENTS, seed: int = 7) -> list[Path]:
-    """``count`` distinct articles of four to six seed sentences each, with a title."""
+    """``count`` distinct articles of five to eight seed sentences each, with a title."""
     rng = random.Random(seed)
     sentences = seed_sentences()
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index in range(count):
-        body = rng.sample(sentences, rng.randint(4, 6))
+        body = rng.sample(sentences, rng.randint(5, 8))
         path = folder / f"article_{index:02d}.txt"
         path.write_text(f"第{index + 1}篇報道\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
         paths.append(path)
@@ -101,18 +103,32 @@ def snapshot(build_dir: Path) -> Snapshot:
     return Snapshot(documents=documents, union=union)
 
 
-def build_command(corpus: Path, out: Path) -> list[str]:
-    return [str(KG), "build", str(corpus), "-o", str(out)]
+def build_command(corpus: Path, out: Path, html: bool = False) -> list[str]:
+    return [str(KG), "build", str(corpus), "-o", str(out), *([] if html else ["--no-html"])]
 
 
 @dataclass(frozen=True)
 class Reference:
+    """The clean build, and when (seconds from its start) each of its phases began."""
+
     corpus: Path
     out: Path
     state: Snapshot
-    #: Seconds from start until the store folder existed, and until the build ended.
+    #: The store exists; the first document is committed; graph.ttl exists; the end.
     store_opened_s: float
+    first_write_s: float
+    exported_s: float
     duration_s: float
+
+    @property
+    def write_window(self) -> tuple[float, float]:
+        """From just before the first commit to just after the export."""
+        return max(EARLIEST_KILL_S, self.first_write_s - 0.3), self.exported_s + 0.3
+
+
+def _log_bytes(out: Path) -> int:
+    """Size of the store's write-ahead log files: it grows with each committed document."""
+    return sum(f.stat().st_size for f in store_path(out).glob("*.log"))
 
 
 @pytest.fixture(scope="module")
@@ -125,17 +141,25 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     process = subprocess.Popen(
         build_command(corpus, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    opened = None
+    opened = first_write = exported = None
+    log_at_open = 0
     while process.poll() is None:
+        now = time.monotonic() - started
         if opened is None and (store_path(out) / "CURRENT").exists():
-            opened = time.monotonic() - started
-        time.sleep(0.02)
+            opened, log_at_open = now, _log_bytes(out)
+        elif opened is not None and first_write is None and _log_bytes(out) > log_at_open + 1000:
+            first_write = now
+        if exported is None and (out / "graph.ttl").exists():
+            exported = now
+        time.sleep(0.01)
     duration = time.monotonic() - started
     stdout, stderr = process.communicate()
     assert process.returncode == 0, stderr.decode()
     state = snapshot(out)
     assert len(state.documents) == DOCUMENTS
-    return Reference(corpus, out, state, opened or 0.0, duration)
+    opened = opened or EARLIEST_KILL_S
+    return Reference(corpus, out, state, opened, first_write or opened, exported or duration,
+                     duration)
 
 
 # --------------------------------------------------------------------------- invariants
@@ -178,11 +202,12 @@ class KillResult:
 
 
 def kill_loop(ref: Reference, out: Path, kills: int, rng: random.Random,
-              earliest_s: float) -> list[KillResult]:
+              windows: list[tuple[float, float]], html: bool = False) -> list[KillResult]:
     """Start, kill at a random moment, check; resume in the same directory each time.
 
-    A run that finished before its kill leaves a complete directory; the next
-    run then starts from an empty one so that every run has work to be killed in.
+    Kill times are drawn uniformly from ``windows``, taken in turn. A run that
+    finished before its kill leaves a complete directory; the next run then
+    starts from an empty one so that every run has work to be killed in.
     """
     results = []
     while sum(r.killed for r in results) < kills:
@@ -190,9 +215,10 @@ def kill_loop(ref: Reference, out: Path, kills: int, rng: random.Random,
         if len(before.documents) == DOCUMENTS:
             shutil.rmtree(out)
             before = snapshot(out)
-        at = rng.uniform(earliest_s, ref.duration_s)
+        at = rng.uniform(*windows[len(results) % len(windows)])
         process = subprocess.Popen(
-            build_command(ref.corpus, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            build_command(ref.corpus, out, html), stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
             process.wait(timeout=at)
@@ -222,16 +248,32 @@ def finish_and_compare(ref: Reference, out: Path) -> None:
         assert (out / name).read_bytes() == (ref.out / name).read_bytes(), name
 
 
+def timeline(ref: Reference) -> str:
+    return (f"reference build: store open {ref.store_opened_s:.1f} s, first commit "
+            f"{ref.first_write_s:.1f} s, export {ref.exported_s:.1f} s, end {ref.duration_s:.1f} s")
+
+
+def phase(result: KillResult) -> str:
+    """Where in the build a kill landed, judged by what the store held afterwards."""
+    if not result.killed:
+        return "finished first"
+    if result.stored_after == DOCUMENTS:
+        return "after the last commit"
+    if result.stored_after > result.stored_before:
+        return "between commits"
+    return "before any commit of its run"
+
+
 def summary(results: list[KillResult]) -> str:
-    killed = [r for r in results if r.killed]
-    mid = [r for r in killed if 0 < r.stored_after - r.stored_before or
-           0 < r.stored_after < DOCUMENTS]
+    phases: dict[str, int] = {}
+    for result in results:
+        phases[phase(result)] = phases.get(phase(result), 0) + 1
     rows = ", ".join(
         f"{r.at_s:.1f}s:{r.stored_before}->{r.stored_after}{'' if r.killed else '(done)'}"
         for r in results
     )
-    return (f"{len(killed)} kills ({len(mid)} with documents being written), "
-            f"{len(results) - len(killed)} runs finished first; [{rows}]")
+    counts = ", ".join(f"{n} {name}" for name, n in phases.items())
+    return f"{sum(r.killed for r in results)} kills ({counts}); runs [{rows}]"
 
 
 # --------------------------------------------------------------------------- tests
@@ -240,19 +282,24 @@ def summary(results: list[KillResult]) -> str:
 def test_killed_builds_leave_whole_documents_and_a_rerun_finishes(
     reference: Reference, tmp_path: Path
 ) -> None:
-    # Three kills only: spend them after start-up, where the store is written.
-    earliest = max(EARLIEST_KILL_S, reference.store_opened_s)
-    results = kill_loop(reference, tmp_path / "out", FAST_KILLS, random.Random(), earliest)
-    print(f"\nreference build {reference.duration_s:.1f} s (store open at "
-          f"{reference.store_opened_s:.1f} s); {summary(results)}")
+    # Three kills only: spend them while documents are committed and exported.
+    results = kill_loop(reference, tmp_path / "out", FAST_KILLS, random.Random(),
+                        [reference.write_window])
+    print(f"\n{timeline(reference)}; {summary(results)}")
     finish_and_compare(reference, tmp_path / "out")
 
 
 @pytest.mark.slow
 def test_many_kills_at_any_moment(reference: Reference, tmp_path: Path) -> None:
+    """Half of the kills at any moment of a build, half while documents are written.
+
+    These builds also write graph.html, which takes a few seconds after the
+    export: "any moment" reaches into it.
+    """
+    anywhere = (EARLIEST_KILL_S, reference.duration_s + HTML_SECONDS)
     results = kill_loop(reference, tmp_path / "out", SLOW_KILLS, random.Random(),
-                        EARLIEST_KILL_S)
-    print(f"\nreference build {reference.duration_s:.1f} s; {summary(results)}")
+                        [anywhere, reference.write_window], html=True)
+    print(f"\n{timeline(reference)}; {summary(results)}")
     finish_and_compare(reference, tmp_path / "out")
 
 

@@ -234,7 +234,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     corpus = root / "corpus"
     generator.make_bad_inputs(corpus, big=True, special=True)
     (corpus / "seed.txt").write_bytes(SEED.read_bytes())
-    (corpus / VANISHING).write_text("某鎮黨委舉行會議，這篇文章將在讀取前消失。\n", encoding="utf-8")
+    vanishing = corpus / VANISHING
+    vanishing.write_text("某鎮黨委舉行會議，這篇文章將在讀取前消失。\n", encoding="utf-8")
     out = root / "out"
     run = run_kg(
         ["build", corpus, corpus / "notes.xyz", corpus / MISSING, "-o", out, "--no-html"],

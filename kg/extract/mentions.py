@@ -714,12 +714,22 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
 
 
 def _item_class(item: str, default: str) -> str:
+    """The class of an enumerated item: its own suffix, else what the list says.
+
+    A list headed 重大项目 names projects even when an item ends in 中心; only
+    parks and companies keep their own class there. Under 单位/企业 every
+    suffix counts (党总支, 法院).
+    """
     if item.endswith(("村", "社区")):
         return "Village"
     if item.endswith(("镇", "乡", "街道")):
         return "Township"
     hit = org_suffix_class(item)
-    return hit[1] if hit else default
+    if hit is None:
+        return default
+    if default == "Project" and hit[1] not in ("IndustrialPark", "Enterprise"):
+        return default
+    return hit[1]
 
 
 # ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
+from kg.merge import is_document_graph
 from kg.store import GraphStore, store_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,25 +83,33 @@ def write_corpus(folder: Path, count: int = DOCUMENTS, seed: int = 7) -> list[Pa
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What a build directory's store holds."""
+    """What a build directory's store holds.
 
-    documents: dict[URIRef, frozenset[Triple]]
+    ``graphs`` are all named graphs: the documents' and the derived merges
+    graph, which each run recomputes in one transaction after its documents.
+    """
+
+    graphs: dict[URIRef, frozenset[Triple]]
     union: frozenset[Triple]
+
+    @property
+    def documents(self) -> int:
+        return sum(is_document_graph(name) for name in self.graphs)
 
 
 def snapshot(build_dir: Path) -> Snapshot:
     """Open the store as the next build would (recovering its log) and read everything."""
     if not (store_path(build_dir) / "CURRENT").is_file():
-        return Snapshot(documents={}, union=frozenset())
+        return Snapshot(graphs={}, union=frozenset())
     store = GraphStore.open(build_dir, create=False)
     try:
-        documents = {iri: frozenset(store.document_triples(iri)) for iri in store.document_iris()}
+        graphs = {iri: frozenset(store.document_triples(iri)) for iri in store.document_iris()}
         union = frozenset(store.union_triples())
     finally:
         store.close()
         del store
         gc.collect()  # release the RocksDB lock before the next build starts
-    return Snapshot(documents=documents, union=union)
+    return Snapshot(graphs=graphs, union=union)
 
 
 def build_command(corpus: Path, out: Path, html: bool = False) -> list[str]:
@@ -156,7 +165,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     stdout, stderr = process.communicate()
     assert process.returncode == 0, stderr.decode()
     state = snapshot(out)
-    assert len(state.documents) == DOCUMENTS
+    assert state.documents == DOCUMENTS
     opened = opened or EARLIEST_KILL_S
     return Reference(corpus, out, state, opened, first_write or opened, exported or duration,
                      duration)
@@ -166,15 +175,15 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
 
 
 def check_consistent(state: Snapshot, ref: Reference) -> None:
-    """Whole documents only, and a default graph that is their union."""
-    for iri, triples in state.documents.items():
-        assert iri in ref.state.documents, f"{iri} is not a document of the corpus"
-        expected = ref.state.documents[iri]
+    """Whole graphs only, and a default graph that is their union."""
+    for iri, triples in state.graphs.items():
+        assert iri in ref.state.graphs, f"{iri} is not a graph of the clean build"
+        expected = ref.state.graphs[iri]
         missing, extra = len(expected - triples), len(triples - expected)
         assert triples == expected, (
             f"{iri} is partial: {missing} triples missing, {extra} unexpected"
         )
-    union = frozenset().union(*state.documents.values()) if state.documents else frozenset()
+    union = frozenset().union(*state.graphs.values())
     assert state.union == union, (
         f"default graph differs from the union of the documents: "
         f"{len(union - state.union)} missing, {len(state.union - union)} extra"
@@ -212,7 +221,7 @@ def kill_loop(ref: Reference, out: Path, kills: int, rng: random.Random,
     results = []
     while sum(r.killed for r in results) < kills:
         before = snapshot(out)
-        if len(before.documents) == DOCUMENTS:
+        if before.documents == DOCUMENTS:
             shutil.rmtree(out)
             before = snapshot(out)
         at = rng.uniform(*windows[len(results) % len(windows)])
@@ -233,8 +242,8 @@ def kill_loop(ref: Reference, out: Path, kills: int, rng: random.Random,
         after = snapshot(out)
         check_consistent(after, ref)
         check_files_complete(out)
-        assert set(before.documents) <= set(after.documents)
-        results.append(KillResult(at, killed, len(before.documents), len(after.documents)))
+        assert {g for g in before.graphs if is_document_graph(g)} <= set(after.graphs)
+        results.append(KillResult(at, killed, before.documents, after.documents))
     return results
 
 

@@ -353,12 +353,38 @@ def test_an_unreadable_file_is_a_failure(tmp_path, monkeypatch):
     assert_failure(only(path), path, "permission denied")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_an_unreadable_file_is_a_failure_without_root(tmp_path):
-    path = tmp_path / "locked.txt"
+    """A real chmod 000, read by an unprivileged process (root ignores file modes,
+    so under root the reading happens in a child that drops to ``nobody``)."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o755)
+    tmp_path.chmod(0o755)
+    path = folder / "locked.txt"
     path.write_text("正文。", encoding="utf-8")
     path.chmod(0)
     try:
-        assert_failure(only(path), path, "permission denied")
+        if os.geteuid() != 0:
+            assert_failure(only(path), path, "permission denied")
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: become an ordinary user, then read as kg would
+            status = 1
+            try:
+                os.close(read_end)
+                os.setgid(65534)
+                os.setuid(65534)
+                items = [str(d) for d in iter_documents([path])]
+                os.write(write_end, "\n".join(items).encode("utf-8"))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            output = pipe.read().decode("utf-8")
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert str(path) in output and "permission denied" in output.lower()
     finally:
         path.chmod(0o644)

@@ -29,7 +29,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from rdflib import RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg import query as q
@@ -41,13 +41,14 @@ REPO = Path(__file__).resolve().parents[1]
 KG = Path(sys.executable).parent / "kg"
 MARKER = "__pwned"
 
-HOSTILE_ARTICLE = """\
-枫泾镇“</script><script>window.__pwned=1</script>”党建品牌发布
-日前，上海市金山区枫泾镇党委与浙江省平湖市新埭镇党委签约，成立“<img src=x onerror="window.__pwned=2">”党建联盟。
-“"'><svg onload=window.__pwned=3>”公司入驻枫泾镇工业园区。
-金山区“红领LINK”党建品牌在枫泾镇举行活动，“a\\"b\\\\c”联盟成员单位出席。
-(责编：<img src=x onerror=window.__pwned=9>、"'韩庆)
-"""
+HOSTILE_ARTICLE = (
+    "枫泾镇“</script><script>window.__pwned=1</script>”党建品牌发布\n"
+    "日前，上海市金山区枫泾镇党委与浙江省平湖市新埭镇党委签约，"
+    "成立“<img src=x onerror=\"window.__pwned=2\">”党建联盟。\n"
+    "“\"'><svg onload=window.__pwned=3>”公司入驻枫泾镇工业园区。\n"
+    "金山区“红领LINK”党建品牌在枫泾镇举行活动，“a\\\"b\\\\c”联盟成员单位出席。\n"
+    "(责编：<img src=x onerror=window.__pwned=9>、\"'韩庆)\n"
+)
 TRADITIONAL_ARTICLE = "楓涇鎮黨委與新埭鎮黨委共建長三角產業聯盟。\n"
 HOSTILE_RECORD = {
     "id": 'x"><script>window.__pwned=4</script>',
@@ -163,12 +164,14 @@ def test_kg_query_binds_payloads_as_strings(built: Built, payload: str) -> None:
     assert (built.out / "graph.ttl").read_bytes() == ttl
 
 
-@pytest.mark.parametrize("payload", BAD_IRI_PAYLOADS)
-def test_kg_query_refuses_a_bracketed_value_that_is_not_an_iri(built: Built, payload: str) -> None:
-    done = kg("query", built.out, "--named", "evidence", "--param", f"name={payload}",
-              check=False)
+def test_kg_query_refuses_a_bracketed_value_that_is_not_an_iri(built: Built) -> None:
+    done = kg("query", built.out, "--named", "evidence", "--param",
+              f"name={BAD_IRI_PAYLOADS[0]}", check=False)
     assert done.returncode == 1
     assert "is not a valid IRI" in done.stderr
+    for payload in BAD_IRI_PAYLOADS:
+        with pytest.raises(QueryError, match="is not a valid IRI"):
+            q.run_named_query(built.graph, "evidence", {"name": payload})
 
 
 def _entities(result: q.QueryResult) -> set:
@@ -185,9 +188,7 @@ def test_payloads_on_both_engines_match_the_data(built: Built, tmp_path: Path) -
     before = store_state(built.out)
     with GraphStore.open(built.out, create=False, read_only=True) as store:
         for name in names:
-            expected = {e for e in labels_equal_to(built.graph, name)
-                        if (e, RDFS.label, None) in built.graph
-                        and any(str(o) == name for o in built.graph.objects(e, RDFS.label))}
+            expected = {e for e, o in built.graph.subject_objects(RDFS.label) if str(o) == name}
             for source in (store, built.graph):
                 found = q.run_named_query(source, "label-lookup", {"name": name}, folder=tmp_path)
                 assert _entities(found) == expected, (name, type(source).__name__)
@@ -204,9 +205,23 @@ def test_a_real_name_gives_its_statements(built: Built) -> None:
     township = URIRef("https://w3id.org/kg-zh/id/place/310116102")
     assert _entities(simplified) == {township}
     assert _entities(traditional) == {township}
-    statements = set(built.graph.subjects(None, township)) | set(
-        built.graph.subjects(None, township))
-    assert set(simplified.column("statement")) <= statements
+    statements = set(built.graph.subjects(RDF.subject, township)) | set(
+        built.graph.subjects(RDF.object, township))
+    assert statements and set(simplified.column("statement")) == statements
+
+
+def test_endpoint_queries_inline_payloads_as_terms(built: Built) -> None:
+    """``kg query --endpoint`` writes parameters into a VALUES block: same answers, no update."""
+    from kg.cli import _endpoint_sparql
+
+    evidence = q.load_named_query("evidence").sparql
+    before = store_state(built.out)
+    with GraphStore.open(built.out, create=False, read_only=True) as store:
+        for name in (*PAYLOADS, "枫泾镇", "楓涇鎮", "\"'韩庆"):
+            inlined = _endpoint_sparql(evidence, {"name": name}, "evidence")
+            bound = q.run_named_query(store, "evidence", {"name": name})
+            assert q.run_query(store, inlined).rows == bound.rows, name
+    assert store_state(built.out) == before
 
 
 def test_parameter_and_query_names_cannot_smuggle_text() -> None:

@@ -232,10 +232,6 @@ def test_a_town_left_unlinked_in_one_article_is_the_one_linked_in_another(tmp_pa
         assert "unlinked in " in result.output and "xinqiao-1.txt" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kg/extract gives 长三角 and 长江三角洲 two Region IRIs (reported to the lead)",
-)
 def test_short_and_long_forms_of_a_region_have_one_iri(tmp_path: Path):
     texts = {
         "delta-short.txt": "松江区推进长三角一体化\n\n2023年08月01日09:00\n\n"

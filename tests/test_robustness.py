@@ -315,7 +315,7 @@ def test_the_50_mb_file_is_refused_without_being_read(tmp_path: Path) -> None:
     print(f"peak RSS: 50 MB file {with_big.peak_rss_mb:.0f} MB, "
           f"empty file {with_empty.peak_rss_mb:.0f} MB")
     # Reading the file alone would add 50 MB; decoding and cleaning it, gigabytes.
-    assert growth < 10, f"peak memory grew by {growth:.0f} MB for a refused 50 MB file"
+    assert growth < 25, f"peak memory grew by {growth:.0f} MB for a refused 50 MB file"
 
 
 def test_max_bytes_raises_the_cap(tmp_path: Path) -> None:

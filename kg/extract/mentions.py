@@ -387,7 +387,11 @@ def find_regions(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
     found: list[Mention] = []
     for name in lx.REGION_NAMES:
         for m in re.finditer(re.escape(name), text):
-            found.append(Mention(m.start(), m.end(), name, "Region", "region.lexicon"))
+            canonical = lx.REGION_NAMES[name]
+            found.append(
+                Mention(m.start(), m.end(), name, "Region", "region.lexicon",
+                        canonical=canonical if canonical != name else None)
+            )
     for suffix in lx.REGION_SUFFIXES:
         for m in re.finditer(re.escape(suffix), text):
             if _continues_name(text, m.end()) and not _continues_as_alliance(text, m.end()):

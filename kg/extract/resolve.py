@@ -186,7 +186,7 @@ def resolve_entities(
                 if m.cls in ("Township", "Subdistrict"):
                     last_town, last_town_name = None, m.text
             continue
-        canonical = _expand_level_prefix(m, text, home, last_town_name)
+        canonical = m.canonical or _expand_level_prefix(m, text, home, last_town_name)
         alts: list[str] = []
         inner = _innermost_place_start(m, gaz, mentions)
         if inner is not None and m.cls not in ("Enterprise", "Publication", "Person"):

@@ -98,6 +98,18 @@ def token_bounds(doc: Doc) -> list[tuple[int, int]]:
     return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
 
 
+def enabled_families(
+    families: tuple[str, ...], disabled: list[str] | tuple[str, ...], kind: str
+) -> set[str]:
+    """The rule families left on; a misspelt family is an error, not a silent no-op."""
+    unknown = set(disabled) - set(families)
+    if unknown:
+        raise ValueError(
+            f"unknown {kind} rule families {sorted(unknown)}; choose from {', '.join(families)}"
+        )
+    return set(families) - set(disabled)
+
+
 #: Rule families of ``kg_entity_rules``; any can be switched off in the config.
 ENTITY_RULE_FAMILIES = (
     "gazetteer", "regions", "organisations", "quoted", "enumerations", "people",
@@ -123,11 +135,7 @@ class EntityRules:
     """
 
     def __init__(self, disabled: list[str] | tuple[str, ...] = ()) -> None:
-        unknown = set(disabled) - set(ENTITY_RULE_FAMILIES)
-        if unknown:
-            raise ValueError(f"unknown entity rule families {sorted(unknown)}; "
-                             f"choose from {', '.join(ENTITY_RULE_FAMILIES)}")
-        self.enabled = set(ENTITY_RULE_FAMILIES) - set(disabled)
+        self.enabled = enabled_families(ENTITY_RULE_FAMILIES, disabled, "entity")
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
@@ -373,11 +381,7 @@ class RelationRules:
     """Applies the trigger patterns sentence by sentence, then adds gazetteer facts."""
 
     def __init__(self, disabled: list[str] | tuple[str, ...] = ()) -> None:
-        unknown = set(disabled) - set(RELATION_RULE_FAMILIES)
-        if unknown:
-            raise ValueError(f"unknown relation rule families {sorted(unknown)}; "
-                             f"choose from {', '.join(RELATION_RULE_FAMILIES)}")
-        self.enabled = set(RELATION_RULE_FAMILIES) - set(disabled)
+        self.enabled = enabled_families(RELATION_RULE_FAMILIES, disabled, "relation")
 
     def __call__(self, doc: Doc) -> Doc:
         on = self.enabled

@@ -295,13 +295,7 @@ def _merge_short_forms(entities: dict[str, Entity], keys: dict[int, str]) -> Non
             if short.key not in entities:
                 break
             if _abbreviates(short.label, long.label):
-                long.alt_labels.add(short.label)
-                long.alt_labels.update(short.alt_labels)
-                long.mentions.extend(short.mentions)
-                del entities[short.key]
-                for mid, k in list(keys.items()):
-                    if k == short.key:
-                        keys[mid] = long.key
+                _fold(short, long, entities, keys)
                 break
 
 

@@ -30,6 +30,14 @@ out = Console(highlight=False, soft_wrap=True)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _read_graph(directory: Path):
+    """The union graph of a build directory, read without taking the writer's lock."""
+    from kg.store import GraphStore
+
+    with GraphStore.open(directory, create=False, read_only=True) as store:
+        return store.rdflib_graph()
+
+
 def _fail(exc: Exception) -> typer.Exit:
     err.print(f"error: {one_line(str(exc))}", markup=False)
     return typer.Exit(1)
@@ -237,12 +245,10 @@ def viz(
 
     Example: kg viz build -o graph.html
     """
-    from kg.store import GraphStore
     from kg.viz import write_html
 
     try:
-        with GraphStore.open(directory, create=False, read_only=True) as store:
-            graph = store.rdflib_graph()
+        graph = _read_graph(directory)
         write_html(graph, output, max_nodes=max_nodes)
     except KgError as exc:
         raise _fail(exc) from exc
@@ -255,12 +261,10 @@ def validate(directory: Path = typer.Argument(..., help="Graph directory.")) -> 
 
     Example: kg validate build
     """
-    from kg.store import GraphStore
     from kg.validate import validate_graph
 
     try:
-        with GraphStore.open(directory, create=False, read_only=True) as store:
-            graph = store.rdflib_graph()
+        graph = _read_graph(directory)
         conforms, report = validate_graph(graph)
     except KgError as exc:
         raise _fail(exc) from exc
@@ -295,10 +299,8 @@ def evaluate(
         else:
             if directory is None:
                 raise KgError("give the graph directory to score, e.g. kg eval GOLD.json build/")
-            from kg.store import GraphStore
 
-            with GraphStore.open(directory, create=False, read_only=True) as store:
-                graph = store.rdflib_graph()
+            graph = _read_graph(directory)
             score = ev.score_graph(ev.load_gold(gold), graph)
             rows = [(gold.name.replace(".gold.json", ""), score)]
         report = ev.format_report(rows, show_misses=misses)
@@ -356,11 +358,9 @@ def stats(directory: Path = typer.Argument(..., help="Graph directory.")) -> Non
     Example: kg stats build
     """
     from kg.analytics import format_stats, graph_stats
-    from kg.store import GraphStore
 
     try:
-        with GraphStore.open(directory, create=False, read_only=True) as store:
-            graph = store.rdflib_graph()
+        graph = _read_graph(directory)
         out.print(format_stats(graph_stats(graph)), markup=False)
     except KgError as exc:
         raise _fail(exc) from exc
@@ -377,11 +377,9 @@ def export(
     Example: kg export build --format graphml -o graph.graphml
     """
     from kg.analytics import export as run_export
-    from kg.store import GraphStore
 
     try:
-        with GraphStore.open(directory, create=False, read_only=True) as store:
-            graph = store.rdflib_graph()
+        graph = _read_graph(directory)
         path = run_export(graph, output, fmt)
     except KgError as exc:
         raise _fail(exc) from exc

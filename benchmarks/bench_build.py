@@ -113,7 +113,12 @@ def _child_jieba(corpus: str) -> None:
 
 
 def run_child(*args: str) -> tuple[dict[str, object], int]:
-    """Run this script as a child; return its JSON answer and its peak RSS in bytes."""
+    """Run this script as a child; return its JSON answer and its peak RSS in bytes.
+
+    The answer also gets ``cpu`` (user + system seconds of the child and the
+    worker processes it waited for) and the load average before and after.
+    """
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryFile() as stdout:
         process = subprocess.Popen(
             [sys.executable, __file__, "--child", *args],
@@ -126,6 +131,8 @@ def run_child(*args: str) -> tuple[dict[str, object], int]:
             raise SystemExit(f"child {args} failed with status {process.returncode}")
         stdout.seek(0)
         answer = json.loads(stdout.read().decode().strip().splitlines()[-1])
+    answer["cpu"] = usage.ru_utime + usage.ru_stime
+    answer["load"] = [load_before, os.getloadavg()[0]]
     return answer, usage.ru_maxrss * 1024
 
 
@@ -210,7 +217,7 @@ def main() -> None:
                    f"4x = {4 * args.unit} documents ({chars_x4:,} chars), MSRA news text"),
         ("jieba.cut, 4x, one process", f"{runs['jieba_x4']['wall']:.1f} s, "
                                       f"{chars_x4 / float(runs['jieba_x4']['wall']):,.0f} chars/s"),
-        ("kg build, 4x, workers=1", f"{float(b4['wall']):.1f} s, "
+        ("kg build, 4x, workers=1", f"{float(b4['wall']):.1f} s ({float(b4['cpu']):.0f} s CPU), "
                                    f"{chars_x4 / float(b4['wall']):,.0f} chars/s, "
                                    f"{float(b4['wall']) / float(runs['jieba_x4']['wall']):.1f}x "
                                    "jieba's time"),
@@ -224,7 +231,9 @@ def main() -> None:
          f"{float(b4['pipeline_load']):.1f} s"),
         (f"speed-up, workers={args.workers} vs 1 ({args.speedup_on})",
          f"{float(base['wall']) / float(parallel['wall']):.2f}x "
-         f"({float(base['wall']):.1f} s → {float(parallel['wall']):.1f} s)"),
+         f"({float(base['wall']):.1f} s → {float(parallel['wall']):.1f} s wall; CPU "
+         f"{float(base['cpu']):.0f} s → {float(parallel['cpu']):.0f} s; load average "
+         f"{base['load'][0]:.1f} → {parallel['load'][0]:.1f} at the start of each)"),
         ("peak RSS, 1x / 4x (whole build)",
          f"{mib(runs['build_x1_w1']['peak_rss'])} / {mib(b4['peak_rss'])}"),
         ("peak RSS, 1x / 4x (document loop only)",

@@ -6,7 +6,9 @@ fails is reported and skipped; the rest of the batch goes on and nothing
 already stored is touched.
 
 Incremental and idempotent. A document whose content hash is already stored is
-skipped, so re-running on an unchanged corpus only reads and cleans. A second
+skipped; an input read before with the same path, text and metadata is skipped
+without even being cleaned (``DIR/.sources.sqlite`` remembers what each input
+became), so re-running on an unchanged corpus mostly reads files. A second
 document with the id and content of one already seen in the same run is a
 duplicate and is skipped too, so building A then B gives the same graph as
 building A and B together. After the documents, the cross-document merges
@@ -34,8 +36,11 @@ as the local store, so the named queries work unchanged against the server.
 from __future__ import annotations
 
 import hashlib
+import json
+import multiprocessing
 import os
 import socket
+import sqlite3
 import threading
 import time
 import urllib.error
@@ -53,7 +58,6 @@ from rdflib import URIRef
 
 from kg.clean import clean_document
 from kg.errors import KgError, StoreError
-from kg.extract.pipeline import extract_document
 from kg.fsutil import atomic_write_text
 from kg.graph import doc_iri, document_triples
 from kg.ingest import iter_documents
@@ -69,6 +73,10 @@ DASK_BATCH_SIZE = 8
 IN_FLIGHT_PER_WORKER = 4
 #: Records which store content the exports were written from.
 EXPORT_STATE_FILENAME = ".export-state"
+#: Remembers which document each input became (see SourceIndex).
+SOURCE_INDEX_FILENAME = ".sources.sqlite"
+#: Documents written between two flushes of the store's write buffers.
+FLUSH_EVERY = 64
 
 Progress = Callable[[int, int | None], None]
 
@@ -130,6 +138,9 @@ def nquads_text(graph: URIRef, triples: Iterable[Triple]) -> str:
 
 def process_clean(clean: CleanDocument) -> ProcessedDocument:
     """Extract one cleaned document and write its named graph as N-Quads."""
+    # imported here: loading spaCy is not needed when every document is unchanged
+    from kg.extract.pipeline import extract_document
+
     graph = doc_iri(clean.doc_id)
     return ProcessedDocument(
         source=clean.source,
@@ -158,12 +169,69 @@ class RunLedger:
 
     A stored document whose source file was read in this run but now holds a
     different text is an old version: :func:`remove_superseded` removes it.
+    ``pending_keys`` holds the input digest of each document sent to
+    extraction, for the source index once it is stored.
     """
 
     documents_by_source: dict[str, set[str]] = field(default_factory=dict)
+    pending_keys: dict[str, str] = field(default_factory=dict)
 
     def record(self, source: str, doc_iri: str) -> None:
         self.documents_by_source.setdefault(os.path.normpath(source), set()).add(doc_iri)
+
+
+def input_digest(raw: RawDocument) -> str:
+    """A digest of everything the build reads from one input: where, its text and metadata."""
+    fields = [raw.source, raw.text, raw.doc_id, raw.title, raw.date, raw.url, raw.media_type]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+class SourceIndex:
+    """Which document each input became, so that an unchanged input is not even cleaned.
+
+    Why: deciding that a document is unchanged from its content hash needs the
+    cleaned text, and cleaning is most of the cost of re-running on an
+    unchanged corpus. The index maps :func:`input_digest` to the document IRI
+    and content hash it gave. It is only a cache: an entry counts only while
+    the store holds that IRI with that hash, so an index that is stale,
+    missing or unreadable costs time, never correctness. It is an SQLite file
+    (``DIR/.sources.sqlite``) so that it stays on disk, whatever the corpus size.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)  # not a database: start a new cache
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path)
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS inputs "
+            "(digest TEXT PRIMARY KEY, doc_iri TEXT NOT NULL, content_hash TEXT NOT NULL)"
+        )
+        return db
+
+    def lookup(self, digest: str) -> tuple[str, str] | None:
+        row = self._db.execute(
+            "SELECT doc_iri, content_hash FROM inputs WHERE digest = ?", (digest,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def remember(self, digest: str, doc_iri: str, content_hash: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?)", (digest, doc_iri, content_hash)
+        )
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.commit()
+        self._db.close()
 
 
 def pending_documents(
@@ -171,34 +239,48 @@ def pending_documents(
     store: GraphStore,
     report: BuildReport,
     ledger: RunLedger | None = None,
+    index: SourceIndex | None = None,
 ) -> Iterator[CleanDocument]:
     """Documents that still need work, lazily; failures and unchanged ones are counted.
 
     A document is unchanged when the store holds its content hash, or when a
-    document with the same id and content came earlier in this run.
+    document with the same id and content came earlier in this run. With an
+    ``index``, an input seen before is recognised without being cleaned.
     """
     ledger = ledger if ledger is not None else RunLedger()
     seen: dict[str, str] = {}
+
+    def unchanged(iri: str, content_hash: str) -> bool:
+        return seen.get(iri) == content_hash or store.content_hash(URIRef(iri)) == content_hash
+
     for item in raws:
         started = time.perf_counter()
         try:
             if isinstance(item, Failure):
                 report.failures.append(item)
                 continue
+            digest = input_digest(item)
+            known = index.lookup(digest) if index else None
+            if known is not None and unchanged(*known):
+                seen[known[0]] = known[1]
+                ledger.record(item.source, known[0])
+                report.skipped += 1
+                continue
             try:
                 clean = clean_document(item)
             except Exception as exc:  # noqa: BLE001
                 report.failures.append(Failure(item.source, f"cannot clean ({exc})"))
                 continue
-            iri = doc_iri(clean.doc_id)
-            unchanged = seen.get(clean.doc_id) == clean.content_hash or (
-                store.content_hash(iri) == clean.content_hash
-            )
-            seen[clean.doc_id] = clean.content_hash
-            if unchanged:
-                ledger.record(clean.source, str(iri))
+            iri = str(doc_iri(clean.doc_id))
+            if unchanged(iri, clean.content_hash):
+                seen[iri] = clean.content_hash
+                ledger.record(clean.source, iri)
+                if index:
+                    index.remember(digest, iri, clean.content_hash)
                 report.skipped += 1
                 continue
+            seen[iri] = clean.content_hash
+            ledger.pending_keys[clean.source] = digest
         finally:
             report.seconds["clean"] += time.perf_counter() - started
         yield clean
@@ -228,7 +310,13 @@ def run_local(
         for doc in docs:
             yield process_document(doc)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker) as pool:
+    # spawn, not fork: a forked worker shares the parent's pages, and every
+    # reference count it touches in a loaded pipeline copies a page (measured
+    # at half speed per worker); a spawned one builds its own pipeline once.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_warm_worker
+    ) as pool:
         yield from _in_order(
             docs, lambda doc: pool.submit(process_document, doc), workers * IN_FLIGHT_PER_WORKER
         )
@@ -339,18 +427,30 @@ def build(
     make_output_dir(out_dir)
     ledger = RunLedger()
     with GraphStore.open(out_dir, create=True) as store:
-        raws = iter_documents(list(inputs), max_bytes=max_bytes)
-        pending = pending_documents(raws, store, report, ledger)
-        results = run_dask(pending, dask_address) if dask_address else run_local(pending, workers)
-        for done, result in enumerate(results, start=1):
-            if progress:
-                progress(done, None)
-            if isinstance(result, Failure):
-                report.failures.append(result)
-                continue
-            _store_document(store, result, endpoint, report)
-            ledger.record(result.source, result.doc_iri)
-            report.built += 1
+        index = SourceIndex(out_dir / SOURCE_INDEX_FILENAME)
+        try:
+            raws = iter_documents(list(inputs), max_bytes=max_bytes)
+            pending = pending_documents(raws, store, report, ledger, index)
+            results = (
+                run_dask(pending, dask_address) if dask_address else run_local(pending, workers)
+            )
+            for done, result in enumerate(results, start=1):
+                if progress:
+                    progress(done, None)
+                digest = ledger.pending_keys.pop(result.source, None)
+                if isinstance(result, Failure):
+                    report.failures.append(result)
+                    continue
+                _store_document(store, result, endpoint, report)
+                ledger.record(result.source, result.doc_iri)
+                if digest:
+                    index.remember(digest, result.doc_iri, result.content_hash)
+                report.built += 1
+                if report.built % FLUSH_EVERY == 0:
+                    flush(store, index)
+            flush(store, index)
+        finally:
+            index.close()
         report.superseded = len(remove_superseded(store, ledger, endpoint))
         _finish(store, out_dir, report, changed=bool(report.built or report.superseded),
                 write_html=write_html, endpoint=endpoint)
@@ -366,6 +466,16 @@ def make_output_dir(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the graph directory {out_dir}: {exc.strerror}") from exc
+
+
+def flush(store: GraphStore, index: SourceIndex) -> None:
+    """Write the store's buffers to disk, then commit the index that refers to them.
+
+    Why periodically: Oxigraph (RocksDB) otherwise keeps the writes of a whole
+    build in memory buffers, so the memory of a build grew with the corpus.
+    """
+    store.pyoxigraph_store.flush()
+    index.commit()
 
 
 def remove_superseded(

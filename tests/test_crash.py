@@ -180,9 +180,8 @@ def check_consistent(state: Snapshot, ref: Reference) -> None:
         assert iri in ref.state.graphs, f"{iri} is not a graph of the clean build"
         expected = ref.state.graphs[iri]
         missing, extra = len(expected - triples), len(triples - expected)
-        assert triples == expected, (
-            f"{iri} is partial: {missing} triples missing, {extra} unexpected"
-        )
+        kind = "partial" if triples < expected else "not the clean build's (was the code edited?)"
+        assert triples == expected, f"{iri} is {kind}: {missing} triples missing, {extra} extra"
     union = frozenset().union(*state.graphs.values())
     assert state.union == union, (
         f"default graph differs from the union of the documents: "

@@ -228,3 +228,35 @@ def _content_id(text: str, tmp_path: Path) -> str:
     [raw] = list(iter_documents([probe]))
     return clean_document(raw).doc_id
 
+
+
+def test_a_rerun_does_not_clean_inputs_it_has_seen(corpus: Path, full_build: Path, tmp_path,
+                                                   monkeypatch):
+    import kg.build
+
+    out = tmp_path / "g"
+    shutil.copytree(full_build, out)
+
+    def no_cleaning(raw):
+        raise AssertionError(f"{raw.source} was cleaned again")
+
+    monkeypatch.setattr(kg.build, "clean_document", no_cleaning)
+    report = run([corpus / "a", corpus / "b"], out)
+    assert (report.built, report.skipped) == (0, 4)
+
+
+def test_a_broken_source_index_costs_time_not_correctness(corpus: Path, full_build: Path,
+                                                          tmp_path):
+    from kg.build import SOURCE_INDEX_FILENAME
+
+    out = tmp_path / "g"
+    shutil.copytree(full_build, out)
+    (out / SOURCE_INDEX_FILENAME).write_bytes(b"not a database")
+    report = run([corpus / "a", corpus / "b"], out)
+    assert (report.built, report.skipped) == (0, 4)
+    assert graph_files(out) == graph_files(full_build)
+    # an index that names a removed document does not stop it being rebuilt
+    remove_document(out, str(corpus / "a" / "songjiang-law.txt"))
+    report = run([corpus / "a", corpus / "b"], out)
+    assert (report.built, report.skipped) == (1, 3)
+    assert graph_files(out) == graph_files(full_build)

@@ -48,22 +48,20 @@ def test_shipped_model_is_small_and_loadable():
     assert load_ner_model() is load_ner_model()  # cached per process
 
 
-def test_tags_person_province_and_city(nlp):
-    found = entities(nlp, "昨天，张建国在浙江省杭州市考察了当地的养老服务中心。")
-    assert ("张建国", "PER") in found
-    assert ("浙江省", "LOC") in found
-    assert ("杭州市", "LOC") in found
+def test_tags_person_province_city_and_organisation(nlp):
+    found = entities(nlp, "国务院总理李强在湖南省长沙市考察。")
+    assert found == {("国务院", "ORG"), ("李强", "PER"), ("湖南省", "LOC"), ("长沙市", "LOC")}
 
 
-def test_tags_organisation(nlp):
-    found = entities(nlp, "国家发展和改革委员会今天发布通知，要求各地做好冬季供暖工作。")
-    assert ("国家发展和改革委员会", "ORG") in found
+def test_tags_organisations(nlp):
+    found = entities(nlp, "北京大学的学生参观了故宫博物院。")
+    assert found == {("北京大学", "ORG"), ("故宫博物院", "ORG")}
 
 
 def test_tags_several_people_and_places(nlp):
     text = "王丽华和刘志强一起从北京出发，前往四川省成都市参加会议。"
     found = entities(nlp, text)
-    assert {("王丽华", "PER"), ("刘志强", "PER"), ("北京", "LOC")} <= found
+    assert {("王丽华", "PER"), ("刘志强", "PER"), ("北京", "LOC"), ("成都市", "LOC")} <= found
 
 
 def test_plain_sentence_has_no_entities(nlp):

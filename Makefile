@@ -39,7 +39,7 @@ eval: $(STAMP)
 	@echo "written: benchmarks/results/eval.md"
 
 train-ner: $(STAMP)
-	$(BIN)/kg train-ner -o training/output
+	$(BIN)/kg train-ner -o training/output --ship
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests benchmarks

@@ -408,15 +408,22 @@ def serve(
 def train_ner(
     output: Path = typer.Option(REPO_ROOT / "training" / "output", "-o", "--output"),
     config: Path | None = typer.Option(None, "--config", help="spaCy training config."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after N updates."),
+    ship: bool = typer.Option(False, "--ship", help="Copy model-best into kg/models/ner-zh/."),
 ) -> None:
     """Train the statistical NER on MSRA (reads ../shared/data, writes OUTPUT).
 
-    Example: kg train-ner -o training/output
+    Example: kg train-ner -o training/output --ship
     """
+    from kg.ner_train import ship_model
     from kg.ner_train import train_ner as run_train
 
+    overrides = {"training.max_steps": max_steps} if max_steps else None
     try:
-        run_train(output, config)
+        best = run_train(output, config, overrides=overrides)
+        out.print(f"model-best: {best}")
+        if ship:
+            out.print(f"shipped: {ship_model(best)}")
     except KgError as exc:
         raise _fail(exc) from exc
 

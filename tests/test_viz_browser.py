@@ -295,3 +295,34 @@ def test_screenshot_with_chinese_labels_renders_real_glyphs(open_page, sample_pa
     assert probe["noto"] != probe["mono"]
     assert probe["distinct"] == 3
     assert probe["tofu"] is False
+
+
+def test_the_built_seed_page_draws_every_entity_offline(open_page, seed_build, seed_graph):
+    """Issue 3: ``kg build seeds/`` writes a page that shows each entity, asks nothing of
+    the network, and draws Chinese labels with real glyphs."""
+    page_file = seed_build / "graph.html"
+    opened = open_page(page_file)
+    assert len(opened.drawn()) == entity_count(seed_graph) > 30
+    leaving = [url for url in opened.requests if not url.startswith(("file:", "data:"))]
+    assert leaving == []
+    assert opened.errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "seed_graph.png"
+    opened.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+    labels = opened.page.evaluate("() => window.kgView.drawnNodeIds().length")
+    assert labels == len(opened.drawn())
+    # the label font draws the seed's own names as distinct glyphs, not empty boxes
+    distinct = opened.page.evaluate("""() => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 64; canvas.height = 64;
+        const ctx = canvas.getContext('2d');
+        const pixels = (ch) => {
+            ctx.clearRect(0, 0, 64, 64);
+            ctx.font = '48px "Noto Sans CJK SC"';
+            ctx.fillText(ch, 4, 52);
+            return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(',');
+        };
+        return new Set([pixels('金'), pixels('山'), pixels('区'), pixels('\\u0378')]).size;
+    }""")
+    assert distinct == 4

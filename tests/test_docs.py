@@ -35,3 +35,13 @@ def test_readme_example_commands_exist() -> None:
     shown = set(re.findall(r"(?:^|[`\s/])kg ([a-z][a-z-]*)", README, flags=re.MULTILINE))
     assert shown, "the README shows no kg command"
     assert shown <= set(COMMANDS), shown - set(COMMANDS)
+
+
+def test_the_notebook_is_committed_without_outputs():
+    """The walkthrough runs in the suite (nbmake); what is committed is only its source."""
+    import json
+
+    notebook = json.loads((REPO_ROOT / "notebooks" / "walkthrough.ipynb").read_text("utf-8"))
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert len(code) >= 8
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)

@@ -35,6 +35,7 @@ def build_pipeline(
     ``components.ENTITY_RULE_FAMILIES`` and ``components.RELATION_RULE_FAMILIES``.
     """
     components.ensure_extensions()
+    _quiet_jieba()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     configs = {
         "kg_entity_rules": {"disabled": list(disabled_entity_rules)},
@@ -51,6 +52,15 @@ def model_available() -> bool:
     from kg.statistical_ner import default_model_dir
 
     return (default_model_dir() / "meta.json").is_file()
+
+
+def _quiet_jieba() -> None:
+    """jieba announces its dictionary on stderr at every start; kg's errors go there too."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 @lru_cache(maxsize=2)

@@ -33,10 +33,12 @@ def frame_totals(root: object) -> tuple[Counter[str], Counter[str]]:
 
     def walk(frame, on_stack: frozenset[str]) -> None:  # type: ignore[no-untyped-def]
         key = f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
-        own[key] += frame.total_self_time
+        real_children = [c for c in frame.children if not c.is_synthetic]
+        # a synthetic "[self]" child is time spent in this frame itself
+        own[key] += frame.time - sum(c.time for c in real_children)
         if key not in on_stack:  # recursion counts once
             inclusive[key] += frame.time
-        for child in frame.children:
+        for child in real_children:
             walk(child, on_stack | {key})
 
     walk(root, frozenset())

@@ -445,7 +445,7 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
         stem = name[: len(name) - len(suffix)]
         if _is_generic(stem) and suffix not in lx.BARE_ORG_WORDS:
             continue
-        if 0 < len(stem) < 2:
+        if 0 < len(stem) < 2 and stem not in lx.LEVEL_PREFIXES:
             continue  # 局集团, 省委: too little name before the suffix
         cls = lx.ORG_SUFFIXES[suffix]
         if text[start - 1 : start] == "“" and text[end : end + 1] == "”" and cls == "Enterprise":

@@ -67,6 +67,31 @@ def machine() -> dict[str, object]:
     }
 
 
+def _spin(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def available_cores(workers: int, n: int = 20_000_000) -> float:
+    """How many cores ``workers`` busy processes actually get right now (the machine is shared).
+
+    One pure-Python loop alone, then ``workers`` copies at once: on an idle
+    machine with enough cores the copies take as long as the one.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    alone = _spin(n)
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_spin, [n // 10] * workers))  # start the processes first
+        started = time.perf_counter()
+        list(pool.map(_spin, [n] * workers))
+        together = time.perf_counter() - started
+    return workers * alone / together
+
+
 # --------------------------------------------------------------------------- child processes
 
 
@@ -196,6 +221,7 @@ def main() -> None:
     runs["build_x4_w1"] = fresh_build(x4, "x4-w1", 1)
     rerun, rerun_peak = run_child("build", str(x4), str(WORK / "x4-w1"), "1")
     runs["rerun_x4_w1"] = {**rerun, "peak_rss": rerun_peak}
+    cores_before = available_cores(args.workers)
     runs["build_x1_w1"] = fresh_build(x1, "x1-w1", 1)
     speed_corpus = x1 if args.speedup_on == "x1" else x4
     base = runs["build_x1_w1"] if args.speedup_on == "x1" else runs["build_x4_w1"]
@@ -203,6 +229,7 @@ def main() -> None:
         speed_corpus, f"{args.speedup_on}-w{args.workers}", args.workers
     )
 
+    cores_after = available_cores(args.workers)
     chars_x4 = int(runs["jieba_x4"]["chars"])  # type: ignore[arg-type]
     chars_x1 = sum(len(p.read_text(encoding="utf-8")) for p in x1.glob("*.txt"))
     b4 = runs["build_x4_w1"]
@@ -234,6 +261,8 @@ def main() -> None:
          f"({float(base['wall']):.1f} s → {float(parallel['wall']):.1f} s wall; CPU "
          f"{float(base['cpu']):.0f} s → {float(parallel['cpu']):.0f} s; load average "
          f"{base['load'][0]:.1f} → {parallel['load'][0]:.1f} at the start of each)"),
+        (f"cores that {args.workers} busy processes got (probe before / after)",
+         f"{cores_before:.2f} / {cores_after:.2f}"),
         ("peak RSS, 1x / 4x (whole build)",
          f"{mib(runs['build_x1_w1']['peak_rss'])} / {mib(b4['peak_rss'])}"),
         ("peak RSS, 1x / 4x (document loop only)",

@@ -19,7 +19,7 @@ digest. A re-run on an unchanged corpus therefore writes nothing, and a build
 killed between the store and the exports is finished by the next run.
 
 Parallel and distributed. Extraction runs in this process, in worker processes
-(``workers``) or on a Dask cluster (``dask_address``). Workers return the
+(``workers``) or on a Dask cluster (``dask_address``). Workers return each
 document's named graph as N-Quads text: cheap to pickle, independent of any
 in-memory object, and complete in itself. The parent process alone writes to
 the store, so the store's single-writer lock is never contended. Results are
@@ -109,20 +109,38 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class ProcessedDocument:
-    """A document's named graph as N-Quads, ready to store (picklable)."""
+    """A document's named graph, ready to store.
+
+    In the process that extracted it the graph is a tuple of rdflib triples
+    (``graph``). To cross a process boundary (local workers, Dask) it travels
+    as N-Quads text instead (:meth:`for_transport`): cheap to pickle,
+    independent of any in-memory object, and complete in itself.
+    """
 
     source: str
     doc_iri: str
     content_hash: str
-    nquads: str
+    nquads: str | None = None
+    graph: tuple[Triple, ...] | None = field(default=None, repr=False, compare=False)
 
     def triples(self) -> list[Triple]:
         """The triples of the document's graph, as rdflib terms."""
-        quads = ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
+        if self.graph is not None:
+            return list(self.graph)
+        quads = ox.parse(self.nquads or "", format=ox.RdfFormat.N_QUADS)
         return [
             (to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))
             for q in quads
         ]
+
+    def for_transport(self) -> ProcessedDocument:
+        """The same document with its graph as N-Quads text only."""
+        if self.graph is None:
+            return self
+        return ProcessedDocument(
+            self.source, self.doc_iri, self.content_hash,
+            nquads=nquads_text(URIRef(self.doc_iri), self.graph),
+        )
 
     @property
     def ntriples(self) -> str:
@@ -141,12 +159,11 @@ def process_clean(clean: CleanDocument) -> ProcessedDocument:
     # imported here: loading spaCy is not needed when every document is unchanged
     from kg.extract.pipeline import extract_document
 
-    graph = doc_iri(clean.doc_id)
     return ProcessedDocument(
         source=clean.source,
-        doc_iri=str(graph),
+        doc_iri=str(doc_iri(clean.doc_id)),
         content_hash=clean.content_hash,
-        nquads=nquads_text(graph, document_triples(extract_document(clean))),
+        graph=tuple(document_triples(extract_document(clean))),
     )
 
 
@@ -158,6 +175,12 @@ def process_document(clean: CleanDocument) -> ProcessedDocument | Failure:
         return Failure(clean.source, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
         return Failure(clean.source, f"extraction failed ({type(exc).__name__}: {exc})")
+
+
+def process_for_transport(clean: CleanDocument) -> ProcessedDocument | Failure:
+    """:func:`process_document` for a worker process: the graph comes back as N-Quads."""
+    result = process_document(clean)
+    return result.for_transport() if isinstance(result, ProcessedDocument) else result
 
 
 # --------------------------------------------------------------------------- what needs work
@@ -318,7 +341,8 @@ def run_local(
         max_workers=workers, mp_context=context, initializer=_warm_worker
     ) as pool:
         yield from _in_order(
-            docs, lambda doc: pool.submit(process_document, doc), workers * IN_FLIGHT_PER_WORKER
+            docs, lambda doc: pool.submit(process_for_transport, doc),
+            workers * IN_FLIGHT_PER_WORKER,
         )
 
 
@@ -348,7 +372,7 @@ _WORKER_LOCK = threading.Lock()
 def process_batch(batch: list[CleanDocument]) -> list[ProcessedDocument | Failure]:
     """The task a Dask worker runs: the pipeline is loaded once per worker process."""
     with _WORKER_LOCK:
-        return [process_document(doc) for doc in batch]
+        return [process_for_transport(doc) for doc in batch]
 
 
 def probe_scheduler(address: str, timeout: float = 5.0) -> None:
@@ -533,20 +557,26 @@ def _finish(
     store: GraphStore, out_dir: Path, report: BuildReport, *, changed: bool, write_html: bool,
     endpoint: str | None = None,
 ) -> None:
-    """Merges, counts and exports after documents were written or removed (``changed``)."""
-    started = time.perf_counter()
-    report.merges_changed = update_merges(store)
-    report.seconds["merges"] += time.perf_counter() - started
+    """Merges, counts and exports after documents were written or removed (``changed``).
+
+    When nothing changed and the store is still in the state the exports were
+    written from, the merges (computed from that same state) are not redone.
+    """
+    files = {"graph.ttl": out_dir / "graph.ttl", "graph.trig": out_dir / "graph.trig"}
+    html = out_dir / "graph.html"
+    state_file = out_dir / EXPORT_STATE_FILENAME
+    current = state_file.read_text(encoding="utf-8") if state_file.is_file() else None
+    up_to_date = not changed and current == export_state(store)
+    if not up_to_date:
+        started = time.perf_counter()
+        report.merges_changed = update_merges(store)
+        report.seconds["merges"] += time.perf_counter() - started
     if endpoint and (changed or report.merges_changed):
         started = time.perf_counter()
         push_merges_and_union(store, endpoint)
         report.seconds["endpoint"] += time.perf_counter() - started
     _count(store, report)
-    state = export_state(store)
-    files = {"graph.ttl": out_dir / "graph.ttl", "graph.trig": out_dir / "graph.trig"}
-    html = out_dir / "graph.html"
-    state_file = out_dir / EXPORT_STATE_FILENAME
-    current = state_file.read_text(encoding="utf-8") if state_file.is_file() else None
+    state = current if up_to_date else export_state(store)
     stale = current != state or not all(p.is_file() for p in files.values())
     if stale:
         started = time.perf_counter()

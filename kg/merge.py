@@ -13,7 +13,7 @@ are recorded so that a user can check them with ``kg merges DIR``:
 * two IRIs minted for one thing in different documents: ``owl:sameAs``. The one
   rule, kept conservative on purpose, is for places: a place left unlinked in
   one document (``kgid:Township/新桥镇``, because the article alone did not
-  decide between the eight towns of that name) is the same as a place linked
+  decide between the 21 towns of that name) is the same as a place linked
   by code in another document (``kgid:place/310117105``) when every document
   that mentions the unlinked one names the parent division of exactly that
   candidate of the division list, and of no other candidate of the same name.

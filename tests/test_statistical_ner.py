@@ -26,6 +26,7 @@ from kg.statistical_ner import (
     fold_width,
     load_ner_model,
     predict_spans,
+    word_positions,
 )
 
 
@@ -123,6 +124,30 @@ def test_fold_width_keeps_length():
     text = "２０２４年ＡＢＣ，中文"
     assert fold_width(text) == "2024年ABC,中文"
     assert len(fold_width(text)) == len(text)
+
+
+def test_word_positions_mark_place_and_tag_per_character():
+    tags = {"湖南省": "ns", "在": "p"}
+    features = word_positions(["在", "湖南省", "张三丰"], tags)
+    assert features == [
+        ("S-p", "在"),
+        ("B-ns", "湖南省"),
+        ("I-ns", "湖南省"),
+        ("E-ns", "湖南省"),
+        ("B-x", "张三丰"),
+        ("I-x", "张三丰"),
+        ("E-x", "张三丰"),
+    ]
+
+
+def test_shipped_pipeline_features_follow_character_offsets(nlp):
+    # The word features are looked up by character offset, so spaces that spaCy
+    # folds into the previous token's whitespace must not shift them.
+    assert "kg_jieba_words" in nlp.pipe_names
+    doc = nlp(" 我在 湖南省工作")
+    lemmas = {token.text: token.lemma_ for token in doc}
+    assert lemmas["湖"].startswith("B-") and lemmas["省"].startswith("E-")
+    assert doc[len(doc) - 1].tag_ == "工作"
 
 
 def test_split_is_deterministic_every_tenth_block():

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -37,6 +39,15 @@ EXTENSIONS = (
     "kg_relations",
     "kg_home",
 )
+
+
+def doc_text(doc: Doc) -> str:
+    """The text of ``doc``, computed once: spaCy rebuilds ``Doc.text`` from the tokens
+    at every access, which made it the pipeline's hottest line."""
+    text = doc.user_data.get("kg_text")
+    if text is None:
+        text = doc.user_data["kg_text"] = doc.text
+    return text
 
 
 def ensure_extensions() -> None:
@@ -76,10 +87,14 @@ class SentenceSplitter:
     """Marks sentence starts on tokens and keeps character spans of sentences."""
 
     def __call__(self, doc: Doc) -> Doc:
-        sentences = split_sentences(doc.text)
-        starts = {s.start for s in sentences}
-        for token in doc:
-            token.is_sent_start = token.idx in starts or token.i == 0
+        sentences = split_sentences(doc_text(doc))
+        if len(doc):
+            # one array write instead of a Python loop over tokens (the slowest part
+            # of the pipeline when written token by token)
+            idx = doc.to_array(IDX)
+            starts = numpy.where(numpy.isin(idx, [s.start for s in sentences]), 1, -1)
+            starts[0] = 1
+            doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))
         doc._.kg_sentences = sentences
         return doc
 
@@ -95,7 +110,11 @@ def _gazetteer() -> Gazetteer:
 
 
 def token_bounds(doc: Doc) -> list[tuple[int, int]]:
-    return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+    """(start, end) character offsets of the non-space tokens, read as arrays."""
+    if not len(doc):
+        return []
+    cols = doc.to_array([IDX, LENGTH, IS_SPACE])
+    return [(int(i), int(i + n)) for i, n, space in cols if not space]
 
 
 def enabled_families(
@@ -138,7 +157,7 @@ class EntityRules:
         self.enabled = enabled_families(ENTITY_RULE_FAMILIES, disabled, "entity")
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         gaz = _gazetteer()
         on = self.enabled
         ends = mn.token_starts(token_bounds(doc))
@@ -197,13 +216,13 @@ class EntityLinker:
         candidates: list[mn.Mention] = list(doc._.kg_candidates or [])
         # known quoted names recur without their head word: pick those up too
         places = [m for m in candidates if m.rule.startswith("place.")]
-        candidates += mn.find_quoted_after_places(doc.text, places)
+        candidates += mn.find_quoted_after_places(doc_text(doc), places)
         known = {
             m.text: m.cls
             for m in candidates
             if m.rule in ("quoted.head_after", "quoted.after_place")
         }
-        candidates += mn.find_repeated_quotes(doc.text, known)
+        candidates += mn.find_repeated_quotes(doc_text(doc), known)
         kept, nested = mn.resolve_overlaps(_dedupe(candidates))
         nested = [m for m in nested if _keep_nested(m)]
         # a province named only inside a body's formal name is not a topic of the article
@@ -221,18 +240,18 @@ class EntityLinker:
         ]
         meta = doc.user_data.get("kg", {})
         res = resolve_entities(
-            doc.text,
-            meta.get("original", doc.text),
+            doc_text(doc),
+            meta.get("original", doc_text(doc)),
             kept + nested,
             _gazetteer(),
             title=meta.get("title"),
             traditional=meta.get("script") == "Hant",
         )
         kept = [m for m in kept if id(m) in res.keys]
-        original = meta.get("original", doc.text)
-        kept += anaphora_mentions(doc.text, original, kept, res.keys, res.entities)
+        original = meta.get("original", doc_text(doc))
+        kept += anaphora_mentions(doc_text(doc), original, kept, res.keys, res.entities)
         kept += abbreviation_mentions(
-            doc.text, original, kept, res.keys, res.entities, doc.user_data
+            doc_text(doc), original, kept, res.keys, res.entities, doc.user_data
         )
         kept.sort(key=lambda m: m.start)
         doc._.kg_mentions = kept
@@ -385,7 +404,7 @@ class RelationRules:
 
     def __call__(self, doc: Doc) -> Doc:
         on = self.enabled
-        text = doc.text
+        text = doc_text(doc)
         sentences: list[Span] = doc._.kg_sentences
         entities = doc._.kg_entities
         keys = doc._.kg_keys

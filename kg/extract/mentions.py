@@ -252,18 +252,51 @@ def extend_left(
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NameIndex:
+    """Division names by first character and length, so a scan skips most positions."""
+
+    names: frozenset[str]
+    lengths: dict[str, tuple[int, ...]]
+    short: frozenset[str]
+    short_lengths: dict[str, tuple[int, ...]]
+
+
+def _lengths_by_first_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    table: dict[str, set[int]] = {}
+    for name in names:
+        if len(name) >= 2:
+            table.setdefault(name[0], set()).add(len(name))
+    return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in table.items()}
+
+
+_NAME_INDEXES: dict[int, NameIndex] = {}
+
+
+def name_index(gaz: Gazetteer) -> NameIndex:
+    """Built once per gazetteer and process."""
+    index = _NAME_INDEXES.get(id(gaz))
+    if index is None:
+        names = gaz.known_names()
+        short = gaz.known_names(allow_short=True) - names
+        index = NameIndex(names, _lengths_by_first_char(names), short,
+                          _lengths_by_first_char(short))
+        _NAME_INDEXES[id(gaz)] = index
+    return index
+
+
 def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
     """Every full division name in the text, longest match first."""
-    names = gaz.known_names()
-    max_len = 12
+    index = name_index(gaz)
+    names, lengths = index.names, index.lengths
     found: list[Mention] = []
     i = 0
     n = len(text)
     while i < n:
         hit = None
-        for length in range(min(max_len, n - i), 1, -1):
+        for length in lengths.get(text[i], ()):
             piece = text[i : i + length]
-            if piece in names:
+            if len(piece) == length and piece in names:
                 hit = piece
                 break
         if hit and _level_word_of_body(text, i, hit):
@@ -293,14 +326,15 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
     They are kept only where they cannot be part of a longer word already
     recognised; whether the context supports them is decided at linking time.
     """
-    short = gaz.known_names(allow_short=True) - gaz.known_names()
+    index = name_index(gaz)
+    short = index.short
     found: list[Mention] = []
     occupied = _occupied(taken)
     i = 0
     n = len(text)
     while i < n:
         hit = None
-        for length in (4, 3, 2):
+        for length in index.short_lengths.get(text[i], ()):
             piece = text[i : i + length]
             if (
                 len(piece) == length

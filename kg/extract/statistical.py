@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract import lexicon as lx
+from kg.extract.components import doc_text
 from kg.extract.mentions import Mention, org_suffix_class
 
 #: Words near which people are named: titles, bylines, verbs of speech.
@@ -60,7 +61,7 @@ class StatisticalNer:
         found_by_sentence = predict_spans(self.model, [s.text for s in cued])
         for sent, found in zip(cued, found_by_sentence, strict=True):
             spans += [(sent.start + a, sent.start + b, label) for a, b, label in found]
-        doc._.kg_candidates = candidates + model_mentions(doc.text, spans, candidates)
+        doc._.kg_candidates = candidates + model_mentions(doc_text(doc), spans, candidates)
         return doc
 
 

@@ -10,12 +10,12 @@ The rules are about the shape of Chinese news pages, not about any one site:
 - **Pinyin annotations.** Some mirrors print a reading after a character,
   ``區(qū)``. A bracketed group is removed only when its syllables are readings
   (pypinyin, all heteronyms, with tone marks) of the Han characters right before
-  it, so ``(Lego)``, ``(福建)`` and ``(來源:金山報)`` stay.
+  it, so ``(Lego)``, ``(福建)`` and ``(來源:松江報)`` stay.
 - **Header.** Before the first paragraph a page has site names, navigation
   bars, breadcrumbs (``人民網>>上海頻道``), the title and subtitle, and a date /
   source line. The breadcrumb head is the publisher, its tail the channel. The
   title and subtitle stay in the text, as they name entities.
-- **Metadata lines** anywhere (``(來源:金山報)``, ``(責編:沐一帆、韓慶)``, a
+- **Metadata lines** anywhere (``(來源:松江報)``, ``(責編:王小明、李華)``, a
   date line) are read into ``Metadata`` and dropped from the text.
 - **Chrome** anywhere (``返回頂部``, ``分享讓更多人看到``, copyright and
   disclaimer footers, print/close buttons) is dropped.
@@ -72,7 +72,7 @@ def is_reading_of(chars: str, annotation: str) -> bool:
     ``annotation`` is either space-separated syllables, one per character, or
     the syllables written together (``xiàngmù``).
 
-    >>> is_reading_of("金山區", "qū"), is_reading_of("樂高", "Lego")
+    >>> is_reading_of("松江區", "qū"), is_reading_of("積木", "Lego")
     (True, False)
     """
     annotation = unicodedata.normalize("NFC", annotation).lower().strip()
@@ -101,7 +101,7 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int]]:
 
 
 def remove_pinyin_annotations(text: str) -> str:
-    """``text`` without its pinyin annotations: ``金山區(qū)`` → ``金山區``."""
+    """``text`` without its pinyin annotations: ``松江區(qū)`` → ``松江區``."""
     kept, position = [], 0
     for start, end in pinyin_annotation_spans(text):
         kept.append(text[position:start])

@@ -32,7 +32,7 @@ DATA_FILE = "data/divisions.json"
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
 
 #: Shortest short form returned without ``allow_short``: two-character stems
-#: (金山, 平湖, 和平, 新华) are ordinary words too often to be trusted in running text.
+#: (松江, 海宁, 和平, 新华) are ordinary words too often to be trusted in running text.
 SAFE_STEM_LENGTH = 3
 
 #: Compound endings tried before the one-character ending, each with the shortest
@@ -205,7 +205,7 @@ class Gazetteer:
         Short forms of provinces (浙江, 上海, 内蒙古) are always included, being
         the usual way to write them; other short forms only when the stem has
         at least three characters (呼和浩特, 神农架) unless ``allow_short`` is set
-        (平湖 → 平湖市, 金山 → 金山区). ``name`` must be Simplified.
+        (海宁 → 海宁市, 松江 → 松江区). ``name`` must be Simplified.
         """
         found = list(self._by_name.get(name, ()))
         for division in self._by_stem.get(name, ()):
@@ -233,17 +233,17 @@ class Gazetteer:
     def entity_class(self, division: Division) -> str:
         return entity_class(division)
 
-    # ---- runs of names written together: 浙江省平湖市新埭镇
+    # ---- runs of names written together: 浙江省海宁市长安镇
 
     def split_admin_prefix(self, text: str) -> list[str]:
         """Split the run of division names that starts ``text`` into its names.
 
-        Each name must lie inside the one before it (平湖市新埭镇, 上海金山区,
-        嘉定区外冈镇); among the valid splits the one covering the most
+        Each name must lie inside the one before it (海宁市长安镇, 上海松江区,
+        吴中区木渎镇); among the valid splits the one covering the most
         characters wins, longer names first on ties. Short forms of two
         characters may appear in a run of two or more names, where the chain
         itself vouches for them; a lone name must pass :meth:`is_known_name`.
-        Text after the run is ignored (平湖市新埭镇人民政府 → [平湖市, 新埭镇]);
+        Text after the run is ignored (海宁市长安镇人民政府 → [海宁市, 长安镇]);
         ``[]`` means ``text`` does not start with a division name.
         """
         best: list[str] = []
@@ -268,8 +268,8 @@ class Gazetteer:
         """The division each name of a run denotes, or ``None`` where the run leaves it open.
 
         ``pieces`` is a run as returned by :meth:`split_admin_prefix`: each name
-        inside the previous one. 平湖市, 新埭镇 → [330482, 330482102]. In a run
-        that is not nested (平湖市, 枫泾镇) every name maps to ``None``.
+        inside the previous one. 海宁市, 长安镇 → [330481, 330481103]. In a run
+        that is not nested (海宁市, 木渎镇) every name maps to ``None``.
         """
         layers: list[list[Division]] = []
         allowed: frozenset[str] | None = None

@@ -9,7 +9,7 @@ characters is converted one character at a time instead.
 
 Romanisation follows Hanyu Pinyin conventions: ``pinyin_label`` keeps tone marks
 (for ``@zh-Latn-pinyin`` labels), ``english_place_name`` drops them and adds the
-English generic term (``枫泾镇`` → ``Fengjing Town``), as Chinese official usage does.
+English generic term (``木渎镇`` → ``Mudu Town``), as Chinese official usage does.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def _convert_char(char: str, config: str) -> str:
 def to_simplified(text: str) -> str:
     """Traditional → Simplified (OpenCC ``t2s``) with ``len(result) == len(text)``.
 
-    >>> to_simplified("楓涇鎮“同臺競技”")
-    '枫泾镇“同台竞技”'
+    >>> to_simplified("木瀆鎮“同臺競技”")
+    '木渎镇“同台竞技”'
     """
     return _convert_keeping_length(text, "t2s")
 
@@ -88,8 +88,8 @@ def pinyin_label(name: str) -> str:
 
     Runs of non-Han characters (letters, digits) are kept as they are.
 
-    >>> pinyin_label("楓涇鎮")
-    'Fēng jīng zhèn'
+    >>> pinyin_label("木瀆鎮")
+    'Mù dú zhèn'
     """
     syllables = lazy_pinyin(to_simplified(name), style=Style.TONE, errors=lambda s: [s])
     label = " ".join(s.strip() for s in syllables if s.strip())
@@ -164,10 +164,10 @@ def english_place_name(name: str, cls: str) -> str:
     The generic term comes from the name's own suffix when it has one, else from
     ``cls`` (an ontology class name). Province-level municipalities have none.
 
-    >>> english_place_name("楓涇鎮", "Township")
-    'Fengjing Town'
-    >>> english_place_name("平湖市", "City")
-    'Pinghu City'
+    >>> english_place_name("木瀆鎮", "Township")
+    'Mudu Town'
+    >>> english_place_name("海寧市", "City")
+    'Haining City'
     """
     simplified = to_simplified(name.strip())
     if simplified in _province_level_municipalities():
@@ -198,8 +198,8 @@ def normalise_name(name: str) -> str:
     invisible format characters removed, then lower case. The bracket
     characters go, not what they enclose.
 
-    >>> normalise_name("暖“新”行動 （平臺）")
-    '暖新行动平台'
+    >>> normalise_name("暖“心”行動 （平臺）")
+    '暖心行动平台'
     """
     text = to_simplified(unicodedata.normalize("NFKC", name))
     kept = (

@@ -6,7 +6,7 @@ Queries run on Oxigraph's engine when given a :class:`~kg.store.GraphStore`
 an rdflib graph, so the same query text works on a build directory and on a
 graph held in memory.
 
-Parameters (``--param name=枫泾镇``) are never pasted into the query text. Each
+Parameters (``--param name=木渎镇``) are never pasted into the query text. Each
 value becomes one RDF term (a plain string literal, or an IRI when written as
 ``<…>``) that the engine binds to the variable of the same name: Oxigraph's
 ``substitutions`` or rdflib's ``initBindings``. A value such as
@@ -251,7 +251,7 @@ def format_result(result: QueryResult, fmt: str) -> str:
 
 
 def parse_params(items: Iterable[str]) -> dict[str, str]:
-    """Turn ``["name=枫泾镇", …]`` (the CLI's ``--param`` values) into a dictionary."""
+    """Turn ``["name=木渎镇", …]`` (the CLI's ``--param`` values) into a dictionary."""
     params: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -259,7 +259,7 @@ def parse_params(items: Iterable[str]) -> dict[str, str]:
         if not sep or not _VARIABLE_NAME.fullmatch(name):
             raise QueryError(
                 f"bad parameter {item!r}: write NAME=VALUE with NAME a SPARQL variable name "
-                "(letters, digits, underscore), e.g. --param name=枫泾镇"
+                "(letters, digits, underscore), e.g. --param name=木渎镇"
             )
         params[name] = value
     return params

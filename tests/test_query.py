@@ -81,7 +81,7 @@ def test_every_named_query_is_documented() -> None:
     for query in queries:
         assert query.summary and not query.summary.startswith("PREFIX"), query.name
         assert "PREFIX kg:" in query.sparql, f"{query.name} should declare its prefixes"
-    assert load_named_query("evidence").params == {"name": "a label of the entity, e.g. 枫泾镇"}
+    assert load_named_query("evidence").params == {"name": "a label of the entity, e.g. 木渎镇"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_QUERIES))

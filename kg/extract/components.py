@@ -186,7 +186,7 @@ class EntityRules:
 
 
 def trim_place_prefixes(items: list[mn.Mention], places: list[mn.Mention]) -> list[mn.Mention]:
-    """``龙门镇洋坑村、和平村等``: the first item starts after the place that locates it."""
+    """``木渎镇灵岩村、天平村等``: the first item starts after the place that locates it."""
     starts = {p.start: p for p in places}
     for m in items:
         p = starts.get(m.start)
@@ -299,7 +299,7 @@ def abbreviation_mentions(
     entities: dict,
     user_data: dict,
 ) -> list[mn.Mention]:
-    """嘉昆太, 崇启海: a region named by the first characters of places in the article.
+    """苏锡常, 杭嘉湖: a region named by the first characters of places in the article.
 
     Each character must be the first character of exactly one county-level or
     city place of the article, and the run must stand alone (quoted, or followed
@@ -324,7 +324,7 @@ def abbreviation_mentions(
             if len(options) != 1:
                 break
             members.append(next(iter(options)))
-        # a run glued to more text before it (…崇启海) is still fine; overlaps are not
+        # a run glued to more text before it (…苏锡常) is still fine; overlaps are not
         if len(members) != len(run) or len(set(members)) != len(members):
             continue
         if any(s < start + len(run) and start < e for s, e in occupied):

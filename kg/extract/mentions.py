@@ -113,7 +113,7 @@ class Mention:
     rule: str
     #: True when a rule is certain of both the span and the class.
     certain: bool = True
-    #: Canonical Simplified name when it differs from ``text`` (区司法局 → 金山区司法局).
+    #: Canonical Simplified name when it differs from ``text`` (区司法局 → 松江区司法局).
     canonical: str | None = None
     #: Gazetteer candidates' codes for places (filled by linking).
     code: str | None = None
@@ -180,7 +180,7 @@ def extend_left(
 
     Stops at punctuation, function words, verbs and numbers. A closed pair of
     quotes directly before the current start is crossed when ``cross_quotes``
-    is set, so ``龙门镇“三区联创”片区联合党委`` stays one name.
+    is set, so ``木渎镇“两区共建”片区联合党委`` stays one name.
     """
     pos = start
     limit = max(0, start - max_len)
@@ -321,7 +321,7 @@ def _level_word_of_body(text: str, start: int, name: str) -> bool:
 
 
 def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) -> list[Mention]:
-    """Short forms of provinces, cities and counties (浙江, 平湖, 昆山).
+    """Short forms of provinces, cities and counties (浙江, 海宁, 吴中).
 
     They are kept only where they cannot be part of a longer word already
     recognised; whether the context supports them is decided at linking time.
@@ -355,7 +355,7 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
                     and end not in occupied
                     and _HAN_RE.match(text[end + 1 : end + 2] or " ") is not None
                 ):
-                    # an older name of a renamed division (海门市, now 海门区)
+                    # an older name of a renamed division (a 县级市 since made a 区)
                     end += 1
                     rule = "place.short_form_renamed"
                     cls = {"市": "City", "县": "County", "区": "District"}[nxt]
@@ -375,7 +375,7 @@ _UNLISTED_PLACE_RE = re.compile(f"([{HAN}]{{2,4}}?)(街道|社区|村|镇|乡)")
 def find_unlisted_places(
     text: str, ends_to_starts: dict[int, int], taken: Sequence[Mention]
 ) -> list[Mention]:
-    """Villages, communities and towns the gazetteer does not list (电站村)."""
+    """Villages, communities and towns the gazetteer does not list (灵岩村)."""
     occupied = _occupied(taken)
     found: list[Mention] = []
     for m in _UNLISTED_PLACE_RE.finditer(text):
@@ -390,7 +390,7 @@ def find_unlisted_places(
         if len(stem) < 2 or stem in lx.NOT_PLACE_STEMS or stem[-1] in lx.NOT_PLACE_STEMS:
             continue
         if any(p in occupied for p in range(start, end)):
-            # stem glued to a known place: 城厢镇电站村 → keep only the village part
+            # stem glued to a known place: 木渎镇灵岩村 → keep only the village part
             while start < suf_start and start in occupied:
                 start += 1
             stem = text[start:suf_start]
@@ -556,7 +556,7 @@ def _continues_name(text: str, end: int) -> bool:
 
 
 def _continues_as_alliance(text: str, end: int) -> bool:
-    """环人民广场中央商务区党建联席会议: the zone is named inside an alliance's name."""
+    """滨江中央商务区党建联席会议: the zone is named inside an alliance's name."""
     hits = suffix_matches(text[end : end + 8])
     return bool(hits) and lx.ORG_SUFFIXES[hits[0][2]] == "Alliance"
 
@@ -669,7 +669,7 @@ def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention
 
 
 def find_quoted_after_places(text: str, places: Sequence[Mention]) -> list[Mention]:
-    """``龙门镇“三区联创”``: a quoted name right after a place is that place's brand."""
+    """``木渎镇“两区共建”``: a quoted name right after a place is that place's brand."""
     ends = {m.end for m in places}
     found: list[Mention] = []
     for m in _QUOTED_RE.finditer(text):
@@ -900,7 +900,7 @@ def resolve_overlaps(mentions: Iterable[Mention]) -> tuple[list[Mention], list[M
 
     Longer spans win, then rule priority. A place or organisation lying wholly
     inside a kept mention at its start is returned as nested, because name
-    containment (金山卫镇综合党委 → 金山卫镇) is itself evidence of ``locatedIn``.
+    containment (泗泾镇综合党委 → 泗泾镇) is itself evidence of ``locatedIn``.
     """
     pool = sorted(
         mentions,

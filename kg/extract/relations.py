@@ -124,7 +124,7 @@ def groups(view: SentenceView) -> list[list[Mention]]:
 
 
 def _is_chain_outer(view: SentenceView, m: Mention) -> bool:
-    """平湖市 in 平湖市新埭镇 only locates the town; lists and subjects use the town."""
+    """海宁市 in 海宁市长安镇 only locates the town; lists and subjects use the town."""
     if view.cls(m) not in PLACE_CLASSES:
         return False
     return any(x.start == m.end and view.cls(x) in PLACE_CLASSES for x in view.mentions)
@@ -203,7 +203,7 @@ def containment(
         p_cls = entities[keys[id(parent)]].cls
         m_cls = entities[keys[id(m)]].cls
         if p_cls == "Alliance" and m.rule == "region.suffix" and m.start == parent.start:
-            # 环人民广场中央商务区党建联席会议: the body of a named zone lies in it
+            # 滨江中央商务区党建联席会议: the body of a named zone lies in it
             yield from _contained(parent, m, keys, entities, sentence_of, text, sentences)
             continue
         if p_cls in ("Publication", "Alliance", "Region", "Person", "Event", "PartyBrand"):
@@ -223,7 +223,7 @@ def containment(
             "PartyOrganization",
             "Venue",
         ):
-            # the innermost place of a chain (上海市黄浦区南京东路街道…) is the container
+            # the innermost place of a chain (上海市松江区岳阳街道…) is the container
             if m_cls in PLACE_CLASSES and _followed_by_place(m, mentions):
                 continue
             idx = sentence_of.get(parent.start, 0)
@@ -277,7 +277,7 @@ def _followed_by_place(m: Mention, mentions: Sequence[Mention]) -> bool:
 def adjacency(
     view: SentenceView, all_places: Sequence[Mention], gaz: Gazetteer
 ) -> Iterator[Relation]:
-    """平湖市新埭镇, 嘉定区外冈镇, 城厢镇电站村: the second lies in the first."""
+    """海宁市长安镇, 吴中区木渎镇, 长安镇某某村: the second lies in the first."""
     places = sorted(all_places, key=lambda m: m.start)
     for a, b in zip(places, places[1:], strict=False):
         if a.end != b.start:
@@ -295,7 +295,7 @@ def adjacency(
         r = relation(view, kb, "locatedIn", ka, "relation.place_chain", a.start, b.end, None, 0.95)
         if r:
             yield r
-        # 龙门镇洋坑村、和平村: the rest of the list shares the container
+        # 木渎镇灵岩村、天平村: the rest of the list shares the container
         run = [x for x in places if x.start > b.start]
         prev = b
         for x in run:
@@ -476,7 +476,7 @@ def cooperation(view: SentenceView) -> Iterator[Relation]:
 
 
 def innermost_place(view: SentenceView, m: Mention) -> Mention:
-    """平湖市新埭镇 names 新埭镇: follow a chain of adjacent places to its end."""
+    """海宁市长安镇 names 长安镇: follow a chain of adjacent places to its end."""
     current = m
     while True:
         nxt = next(
@@ -520,7 +520,7 @@ def group_words(
         pos = view.span.start + m.start()
         level = m.group(2)
         recent: list[str] = []
-        # 崇启海三地: the abbreviation just before the group word names the places
+        # 苏锡常三地: the abbreviation just before the group word names the places
         named = next(
             (x for x in view.mentions if x.end == pos and x.rule == "region.abbreviation"), None
         )
@@ -692,7 +692,7 @@ def nested_brands(
     entities: dict[str, Entity],
     text: str,
 ) -> Iterator[Relation]:
-    """龙门镇“三区联创”片区联合党委: the brand quoted after the place, inside a name."""
+    """木渎镇“两区共建”片区联合党委: the brand quoted after the place, inside a name."""
     for m in nested:
         if m.rule != "quoted.after_place" or id(m) not in keys:
             continue

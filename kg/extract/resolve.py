@@ -6,8 +6,8 @@ Three jobs, all within one article:
   around it decide between same-named divisions, and stays unlinked otherwise;
 * context resolution: 我区/全区 point to the article's own district, 区司法局
   becomes <district>司法局, 镇团委 belongs to the town last named;
-* merging: short and long forms of the same platform (暖“新”平台 and
-  暖“新”行动服务平台) become one entity with an alternative label.
+* merging: short and long forms of the same platform (暖“心”平台 and
+  暖“心”行动服务平台) become one entity with an alternative label.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def link_places(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, Divisi
     """Choose a division for every place mention, or ``None`` when undecided.
 
     Full names go through :meth:`Gazetteer.resolve` together, so that the
-    article's other places pick between homonyms. A short form (平湖, 昆山)
+    article's other places pick between homonyms. A short form (海宁, 吴中)
     is kept only when it is a province or when another linked place of the
     article lies in the same province: a lone 新华 is more likely a word
     than a district.
@@ -74,7 +74,7 @@ def link_places(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, Divisi
         if provinces:
             linked[id(m)] = provinces[0]
             continue
-        # an anchor inside it (吴江区 under 苏州) or beside it in the same province
+        # an anchor inside it (吴中区 under 苏州) or beside it in the same province
         inside = [d for d in options if any(_is_ancestor(gaz, d, a) for a in anchors)]
         same_province = [d for d in options if _province_code(gaz, d) in anchor_provinces]
         pick = inside or same_province
@@ -243,7 +243,7 @@ def _innermost_place_start(
 ) -> int | None:
     """Where the last place of a leading chain of two or more places starts.
 
-    嘉定区外冈镇党委 is the party committee of 外冈镇: the outer places only say
+    吴中区木渎镇党委 is the party committee of 木渎镇: the outer places only say
     where the town is, so the body is named from the innermost place on.
     Formal names that start with 中共/中国共产党 are kept whole.
     """
@@ -265,7 +265,7 @@ def _innermost_place_start(
 
 
 def _without_places(m: Mention, mentions: Sequence[Mention]) -> str | None:
-    """The name with its leading places removed (涛城镇美迪花世界有限公司 → 美迪花世界有限公司)."""
+    """The name with its leading places removed (长安镇远景花卉有限公司 → 远景花卉有限公司)."""
     pos = m.start
     for x in _nested_places(m, mentions):
         if x.start != pos:
@@ -283,7 +283,7 @@ def _without_places(m: Mention, mentions: Sequence[Mention]) -> str | None:
 def _merge_short_forms(entities: dict[str, Entity], keys: dict[int, str]) -> None:
     """Fold a short platform name into the long one it abbreviates.
 
-    暖“新”平台 and 暖“新”行动服务平台 share their quoted head and their last
+    暖“心”平台 and 暖“心”行动服务平台 share their quoted head and their last
     word: the short one is an alternative label of the long one.
     """
     groups = ("Project", "Venue", "Alliance", "PartyBrand")
@@ -303,7 +303,7 @@ _COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "�
 
 
 def _merge_contained_names(entities: dict[str, Entity], keys: dict[int, str]) -> None:
-    """白茅岭农场 is 上海市白茅岭农场有限公司; 毗邻党建联盟 is 崇启海“毗邻党建”联盟.
+    """青山农场 is 上海市青山农场有限公司; 睦邻党建联盟 is 沪苏“睦邻党建”联盟.
 
     An enterprise named by the core of another enterprise's full name (places
     and company form removed), or an alliance whose name ends another

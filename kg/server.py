@@ -222,24 +222,24 @@ def _with_path(url: str, path: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=path))
 
 
-def graph_store_url(url: str) -> str:
-    """The Graph Store Protocol URL for what the user passed (see the module docstring)."""
+def _service_url(url: str, service: str, sibling: str) -> str:
+    """``url`` pointed at Oxigraph's ``/service``: a bare host gets it, ``/sibling`` is swapped."""
     path = urllib.parse.urlsplit(url).path
     if path in ("", "/"):
-        return _with_path(url, "/store")
-    if path.endswith("/query"):
-        return _with_path(url, path[: -len("/query")] + "/store")
+        return _with_path(url, f"/{service}")
+    if path.endswith(f"/{sibling}"):
+        return _with_path(url, path[: -len(sibling)] + service)
     return url
+
+
+def graph_store_url(url: str) -> str:
+    """The Graph Store Protocol URL for what the user passed (see the module docstring)."""
+    return _service_url(url, "store", "query")
 
 
 def query_url(url: str) -> str:
     """The SPARQL query URL for what the user passed (see the module docstring)."""
-    path = urllib.parse.urlsplit(url).path
-    if path in ("", "/"):
-        return _with_path(url, "/query")
-    if path.endswith("/store"):
-        return _with_path(url, path[: -len("/store")] + "/query")
-    return url
+    return _service_url(url, "query", "store")
 
 
 def _add_query_parameter(url: str, name: str, value: str) -> str:

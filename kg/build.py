@@ -63,7 +63,7 @@ from kg.graph import doc_iri, document_triples
 from kg.ingest import iter_documents
 from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
 from kg.model import CleanDocument, Failure, RawDocument
-from kg.store import GraphStore, Triple, ntriples, to_ox_term, to_rdflib_term
+from kg.store import GraphStore, Triple, ntriples, ntriples_line, to_ox_term, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -132,6 +132,27 @@ class ProcessedDocument:
             (to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))
             for q in quads
         ]
+
+    def ntriples_lines(self) -> list[str]:
+        """The graph as N-Triples lines written by Oxigraph, ready for the store.
+
+        Quads that came from another process are parsed (and so checked) by
+        Oxigraph, and must all belong to this document's graph.
+        """
+        if self.graph is not None:
+            return [ntriples_line(t) for t in self.graph]
+        graph = ox.NamedNode(self.doc_iri)
+        lines = []
+        try:
+            for quad in ox.parse(self.nquads or "", format=ox.RdfFormat.N_QUADS):
+                if quad.graph_name != graph:
+                    raise StoreError(
+                        f"{self.source}: a worker returned a quad outside the document's graph"
+                    )
+                lines.append(f"{quad.subject} {quad.predicate} {quad.object} .")
+        except SyntaxError as exc:
+            raise StoreError(f"{self.source}: a worker returned malformed N-Quads ({exc})") from exc
+        return lines
 
     def for_transport(self) -> ProcessedDocument:
         """The same document with its graph as N-Quads text only."""
@@ -465,7 +486,8 @@ def build(
                 if isinstance(result, Failure):
                     report.failures.append(result)
                     continue
-                _store_document(store, result, endpoint, report)
+                if not _store_document(store, result, endpoint, report):
+                    continue
                 ledger.record(result.source, result.doc_iri)
                 if digest:
                     index.remember(digest, result.doc_iri, result.content_hash)
@@ -540,17 +562,28 @@ def stored_sources(store: GraphStore) -> list[tuple[URIRef, str]]:
 
 def _store_document(
     store: GraphStore, result: ProcessedDocument, endpoint: str | None, report: BuildReport
-) -> None:
+) -> bool:
+    """Write one document graph (and PUT it to ``endpoint``); False when the store refused it.
+
+    The graph goes to the store as N-Triples lines: a graph that came from a
+    worker as N-Quads is checked by Oxigraph's parser and never becomes rdflib
+    objects in this process, which is the one process every document passes.
+    """
     started = time.perf_counter()
-    triples = result.triples()
-    store.replace_document(URIRef(result.doc_iri), triples)
-    report.seconds["store"] += time.perf_counter() - started
+    try:
+        store.replace_documents([(URIRef(result.doc_iri), result.ntriples_lines())])
+    except StoreError as exc:
+        report.failures.append(Failure(result.source, str(exc)))
+        return False
+    finally:
+        report.seconds["store"] += time.perf_counter() - started
     if endpoint:
         from kg.server import put_graph
 
         started = time.perf_counter()
-        put_graph(endpoint, URIRef(result.doc_iri), triples)
+        put_graph(endpoint, URIRef(result.doc_iri), result.triples())
         report.seconds["endpoint"] += time.perf_counter() - started
+    return True
 
 
 def _finish(

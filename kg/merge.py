@@ -212,15 +212,23 @@ def _minted_codes(store: GraphStore, labels: Iterable[str]) -> dict[str, frozens
 
 
 def document_text(store: GraphStore, doc: URIRef) -> str:
-    """A document's title and sentences in Simplified characters, one per line."""
+    """A document's title and text in Simplified characters, one per line.
+
+    The text is the article's ``kg:text``; graphs written before articles
+    carried their text give their evidence sentences instead.
+    """
     graph = to_ox_term(doc)
     rows = _query(
         store,
         f"""
         SELECT ?text WHERE {{
           GRAPH {graph} {{
-            {{ ?s a <{KG.Sentence}> ; <{KG.text}> ?text ; <{KG.sentenceIndex}> ?i }}
-            UNION {{ {graph} <{DCTERMS.title}> ?text }}
+            {{ {graph} <{DCTERMS.title}> ?text BIND (-2 AS ?i) }}
+            UNION {{ {graph} <{KG.text}> ?text BIND (-1 AS ?i) }}
+            UNION {{
+              FILTER NOT EXISTS {{ {graph} <{KG.text}> ?whole }}
+              ?s a <{KG.Sentence}> ; <{KG.text}> ?text ; <{KG.sentenceIndex}> ?i
+            }}
           }}
         }} ORDER BY ?i""",
     )

@@ -150,7 +150,8 @@ def to_ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise StoreError(f"cannot store {term!r}: expected an IRI, blank node or literal")
 
 
-def _ntriples_line(triple: Triple) -> str:
+def ntriples_line(triple: Triple) -> str:
+    """One triple as an N-Triples line (terms written by Oxigraph), without the newline."""
     subject, predicate, obj = triple
     if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
         raise StoreError(
@@ -162,21 +163,29 @@ def _ntriples_line(triple: Triple) -> str:
 
 def ntriples(triples: Iterable[Triple]) -> str:
     """Triples as an N-Triples document, one sorted line each (for HTTP uploads)."""
-    lines = sorted({_ntriples_line(t) for t in triples})
+    lines = sorted({ntriples_line(t) for t in triples})
     return "".join(line + "\n" for line in lines)
 
 
 def replace_graph_update(graph_iri: URIRef, triples: Iterable[Triple]) -> str:
     """The SPARQL UPDATE request that swaps one document graph and updates the union.
 
+    Terms are written in their N-Triples form by Oxigraph itself, so every
+    string is escaped by the RDF library and never pasted by hand. See
+    :func:`replace_graph_lines_update` for the request itself.
+    """
+    return replace_graph_lines_update(to_ox_term(graph_iri), (ntriples_line(t) for t in triples))
+
+
+def replace_graph_lines_update(graph: ox.NamedNode, lines: Iterable[str]) -> str:
+    """The request of :func:`replace_graph_update`, from N-Triples lines written by Oxigraph.
+
     Three operations, applied together by Oxigraph: forget the union triples
     no other graph holds, drop the graph, insert the new triples into the graph
-    and the union. Terms are written in their N-Triples form by Oxigraph
-    itself, so every string is escaped by the RDF library and never pasted by
-    hand.
+    and the union. ``lines`` must come from Oxigraph's own term writer
+    (:func:`ntriples_line`, or quads Oxigraph parsed), never from raw input.
     """
-    graph = to_ox_term(graph_iri)
-    lines = dict.fromkeys(_ntriples_line(t) for t in triples)
+    unique = dict.fromkeys(lines)
     request = (
         "DELETE { ?s ?p ?o } WHERE {\n"
         f"  GRAPH {graph} {{ ?s ?p ?o }}\n"
@@ -184,8 +193,8 @@ def replace_graph_update(graph_iri: URIRef, triples: Iterable[Triple]) -> str:
         "} ;\n"
         f"DROP SILENT GRAPH {graph}"
     )
-    if lines:
-        body = "\n".join(lines)
+    if unique:
+        body = "\n".join(unique)
         request += f" ;\nINSERT DATA {{\n{body}\nGRAPH {graph} {{\n{body}\n}} }}"
     return request
 
@@ -195,37 +204,17 @@ REBUILD_UNION_UPDATE = "DROP SILENT DEFAULT ;\nINSERT { ?s ?p ?o } WHERE { GRAPH
 
 # --------------------------------------------------------------------------- Turtle and TriG
 #
-# A small writer of its own rather than rdflib's serializer: rdflib writes
-# about a thousand triples a second, too slow for the exports of a real build,
-# and Oxigraph's writer lower-cases language tags and escapes every "/" in
-# prefixed names. This one sorts everything, so the same triples always give
-# the same bytes, and keeps the tags as the graph stage wrote them.
-
-_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
-
-
-def _escape_string(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        char = match.group(0)
-        return _ESCAPES.get(char, f"\\u{ord(char):04X}")
-
-    return '"' + _NEEDS_ESCAPE.sub(replace, text) + '"'
-
-
-_PREFIX_OF_NAMESPACE = {namespace: prefix for prefix, namespace in SERIALISATION_PREFIXES.items()}
-
-
-def _iri_text(iri: str) -> str:
-    """``kg:Township`` when the IRI is a known namespace plus a plain name, else ``<iri>``."""
-    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-    prefix = _PREFIX_OF_NAMESPACE.get(iri[:cut])
-    if prefix is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
-        return f"{prefix}:{iri[cut:]}"
-    return f"<{iri}>"
+# Oxigraph writes the files, straight from the store: its writer runs in Rust
+# and never builds a Python object per triple, so a million-triple export takes
+# seconds and little memory (a Python writer took half a minute and held the
+# graph in memory). One dump of the whole dataset gives both files: its default
+# graph (the union) is graph.ttl, its named graphs are graph.trig. Two of the
+# writer's habits are undone here. It stores language tags in lower case, so
+# :func:`restore_language_tags` writes them as the graph stage did; and it
+# escapes "/" in prefixed names, so namespaces whose local names hold a "/"
+# (``kgid:``) are written as full IRIs. The store keeps its quads in key
+# order, which depends only on the terms, so the same content always gives
+# the same bytes, whatever order the documents were added in.
 
 
 def _bind_prefixes(graph: Graph) -> None:
@@ -233,104 +222,58 @@ def _bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, namespace, override=True, replace=True)
 
 
-AnyTerm = Node | ox.NamedNode | ox.BlankNode | ox.Literal
-
-_RDF_TYPE = str(RDF.type)
-_SHORT_FORMS = {
-    str(XSD.integer): _INTEGER,
-    str(XSD.decimal): _DECIMAL,
-    str(XSD.boolean): re.compile(r"true|false"),
+#: Prefixes the exports declare: those whose local names are plain words.
+EXPORT_PREFIXES: dict[str, str] = {
+    prefix: namespace for prefix, namespace in SERIALISATION_PREFIXES.items() if prefix != "kgid"
 }
 
-
-def _literal_text(lexical: str, language: str | None, datatype: str | None) -> str:
-    if language:
-        return f"{_escape_string(lexical)}@{canonical_language_tag(language)}"
-    if datatype is None or datatype == _XSD_STRING:
-        return _escape_string(lexical)
-    short = _SHORT_FORMS.get(datatype)
-    if short is not None and short.fullmatch(lexical):
-        return lexical
-    return f"{_escape_string(lexical)}^^{_iri_text(datatype)}"
+# A quote, then a language tag with at least one subtag (the only tags whose
+# case can differ). Oxigraph writes tags in lower case.
+_TAGGED_LITERAL_END = re.compile(r'"@([a-z]+(?:-[a-z0-9]+)+)')
 
 
-def term_text(term: AnyTerm) -> str:
-    """One term (rdflib or Oxigraph) in Turtle: prefixed names where possible, bare numbers."""
-    if isinstance(term, ox.NamedNode):
-        return _iri_text(term.value)
-    if isinstance(term, ox.Literal):
-        return _literal_text(term.value, term.language, term.datatype.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, URIRef):
-        return _iri_text(str(term))
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        datatype = str(term.datatype) if term.datatype is not None else None
-        return _literal_text(str(term), term.language, datatype)
-    raise StoreError(f"cannot write {term!r} as Turtle")
+def restore_language_tags(text: str) -> str:
+    """Write every language tag in Turtle/TriG ``text`` in its conventional case.
 
-
-def _value(term: AnyTerm) -> str:
-    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode) else str(term)
-
-
-def _node_key(term: AnyTerm) -> tuple[int, str]:
-    """IRIs before blank nodes, each in code point order."""
-    return (1 if isinstance(term, BNode | ox.BlankNode) else 0, _value(term))
-
-
-def _statements(triples: Iterable[tuple[AnyTerm, AnyTerm, AnyTerm]], indent: str) -> list[str]:
-    """The triples grouped by subject and predicate, one block per subject."""
-    tree: dict[tuple[int, str], tuple[AnyTerm, dict[str, set[str]]]] = {}
-    for s, p, o in triples:
-        _, predicates = tree.setdefault(_node_key(s), (s, {}))
-        predicates.setdefault(_value(p), set()).add(term_text(o))
-    blocks = []
-    for key in sorted(tree):
-        subject, predicates = tree[key]
-        lines = []
-        for predicate in sorted(predicates, key=lambda iri: (iri != _RDF_TYPE, iri)):
-            verb = "a" if predicate == _RDF_TYPE else _iri_text(predicate)
-            lines.append(f"{verb} {' , '.join(sorted(predicates[predicate]))}")
-        body = f" ;\n{indent}    ".join(lines)
-        blocks.append(f"{indent}{term_text(subject)} {body} .\n")
-    return blocks
-
-
-def _prefix_header() -> str:
-    return "".join(
-        f"@prefix {prefix}: <{namespace}> .\n"
-        for prefix, namespace in sorted(SERIALISATION_PREFIXES.items())
-    )
-
-
-def turtle_text(triples: Iterable[tuple[AnyTerm, AnyTerm, AnyTerm]]) -> str:
-    """Serialise triples as Turtle; the same set of triples always gives the same text."""
-    return _prefix_header() + "".join("\n" + block for block in _statements(triples, ""))
-
-
-def trig_text(quads: Iterable[tuple[AnyTerm, AnyTerm, AnyTerm, AnyTerm | None]]) -> str:
-    """Serialise quads as TriG, one block per named graph in IRI order.
-
-    Quads of the default graph (graph ``None`` or ``ox.DefaultGraph()``) come first,
-    outside any block.
+    A quote preceded by an odd run of backslashes is escaped, part of a
+    string's text, and is left alone.
     """
-    graphs: dict[tuple[int, str], tuple[AnyTerm, list]] = {}
-    default: list = []
-    for s, p, o, g in quads:
-        if g is None or isinstance(g, ox.DefaultGraph):
-            default.append((s, p, o))
+
+    def fix(match: re.Match[str]) -> str:
+        before = match.start() - 1
+        while before >= 0 and text[before] == "\\":
+            before -= 1
+        if (match.start() - 1 - before) % 2:
+            return match.group(0)
+        return f'"@{canonical_language_tag(match.group(1))}'
+
+    return _TAGGED_LITERAL_END.sub(fix, text)
+
+
+def split_trig_dump(text: str) -> tuple[str, str]:
+    """Split Oxigraph's TriG of a dataset: (Turtle of the default graph, TriG of the rest).
+
+    Oxigraph starts each named graph with ``<iri> {`` alone on a line and ends
+    it with ``}`` alone on a line; everything else after the ``@prefix`` lines
+    is the default graph. Both parts get the prefix lines.
+    """
+    header: list[str] = []
+    default: list[str] = []
+    named: list[str] = []
+    inside = False
+    for line in text.splitlines(keepends=True):
+        if inside:
+            named.append(line)
+            inside = line != "}\n"
+        elif line.startswith("@prefix "):
+            header.append(line)
+        elif line.endswith("{\n") and line.startswith("<"):
+            named.append(line)
+            inside = True
         else:
-            graphs.setdefault(_node_key(g), (g, []))[1].append((s, p, o))
-    parts = [_prefix_header()]
-    parts.extend("\n" + block for block in _statements(default, ""))
-    for key in sorted(graphs):
-        graph, triples = graphs[key]
-        blocks = _statements(triples, "    ")
-        parts.append(f"\n{term_text(graph)} {{\n" + "\n".join(blocks) + "}\n")
-    return "".join(parts)
+            default.append(line)
+    prefixes = "".join(header)
+    return prefixes + "".join(default), prefixes + "".join(named)
 
 
 # --------------------------------------------------------------------------- store
@@ -470,6 +413,27 @@ class GraphStore:
             raise StoreError(f"could not write the graph of {doc_iri}: {exc}") from exc
         return len(set(content))
 
+    def replace_documents(self, graphs: Iterable[tuple[URIRef, Iterable[str]]]) -> int:
+        """Replace several document graphs in one transaction; return how many.
+
+        Each graph is given as N-Triples lines written by Oxigraph (see
+        :func:`ntriples_line`), which is how graphs that arrive as text (from
+        build workers) are stored without becoming rdflib objects first.
+        """
+        store = self._writable()
+        requests = []
+        for doc_iri, lines in graphs:
+            if not isinstance(doc_iri, URIRef):
+                raise StoreError(f"a document graph needs an IRI name, got {doc_iri!r}")
+            requests.append(replace_graph_lines_update(to_ox_term(doc_iri), lines))
+        if not requests:
+            return 0
+        try:
+            store.update(" ;\n".join(requests))
+        except (SyntaxError, OSError, RuntimeError) as exc:
+            raise StoreError(f"could not write {len(requests)} document graphs: {exc}") from exc
+        return len(requests)
+
     def remove_document(self, doc_iri: URIRef) -> bool:
         """Drop the graph of ``doc_iri`` and its share of the union; return whether it existed."""
         store = self._writable()
@@ -573,19 +537,11 @@ class GraphStore:
         same bytes.
         """
         out_dir = Path(dir) if dir is not None else self.build_dir
-        store = self.pyoxigraph_store
-        # Oxigraph terms go straight to text: no rdflib objects for a big graph.
-        union = (
-            (q.subject, q.predicate, q.object)
-            for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-        )
-        turtle = atomic_write_text(out_dir / TURTLE_FILENAME, turtle_text(union))
-        named = (
-            (q.subject, q.predicate, q.object, q.graph_name)
-            for graph in store.named_graphs()
-            for q in store.quads_for_pattern(None, None, None, graph)
-        )
-        trig = atomic_write_text(out_dir / TRIG_FILENAME, trig_text(named))
+        dump = self.pyoxigraph_store.dump(format=ox.RdfFormat.TRIG, prefixes=EXPORT_PREFIXES)
+        union, named = split_trig_dump(restore_language_tags(dump.decode("utf-8")))
+        del dump
+        turtle = atomic_write_text(out_dir / TURTLE_FILENAME, union)
+        trig = atomic_write_text(out_dir / TRIG_FILENAME, named)
         return ExportedFiles(turtle=turtle, trig=trig)
 
 

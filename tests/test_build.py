@@ -12,12 +12,14 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
 from conftest import SEED_FILE
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from typer.testing import CliRunner
 
 from kg.build import build
 from kg.cli import app
+from kg.errors import StoreError
 from kg.store import GraphStore
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
@@ -215,3 +217,20 @@ def test_a_changed_document_replaces_its_named_graph(tmp_path: Path) -> None:
     assert "西塘镇" in labels
     assert "木渎镇" not in labels
     assert len(documents(out)) == 1
+
+
+def test_a_graph_from_a_worker_is_checked_before_it_is_stored() -> None:
+    from kg.build import ProcessedDocument, nquads_text
+
+    doc = URIRef("https://w3id.org/kg-zh/id/doc/0123456789abcdef")
+    label = Literal('引号"与\\反斜杠', lang="zh-Hans")
+    triples = ((doc, RDF.type, KG.Article), (doc, RDFS.label, label))
+    local = ProcessedDocument("a.txt", str(doc), "hash", graph=triples)
+    remote = local.for_transport()
+    assert remote.graph is None and remote.nquads
+    assert sorted(remote.ntriples_lines()) == sorted(local.ntriples_lines())
+    elsewhere = nquads_text(URIRef("https://w3id.org/kg-zh/id/doc/other"), triples)
+    with pytest.raises(StoreError, match="a.txt: a worker returned a quad outside"):
+        ProcessedDocument("a.txt", str(doc), "hash", nquads=elsewhere).ntriples_lines()
+    with pytest.raises(StoreError, match="a.txt: a worker returned malformed N-Quads"):
+        ProcessedDocument("a.txt", str(doc), "hash", nquads="<a> <b> .\n").ntriples_lines()

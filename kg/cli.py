@@ -147,8 +147,11 @@ def query(
         if endpoint:
             from kg.server import query_endpoint
 
-            text = sparql if named is None else q.load_named_query(named).sparql
-            result = query_endpoint(endpoint, _endpoint_sparql(text or "", bindings, named))
+            if named is not None:
+                standalone = q.standalone_named_query(named, bindings)
+            else:
+                standalone = q.standalone_query(sparql or "", bindings)
+            result = query_endpoint(endpoint, standalone)
         else:
             if directory is None:
                 raise KgError("give a graph directory (or --endpoint URL)")
@@ -162,47 +165,6 @@ def query(
         out.print(q.format_result(result, fmt), markup=False, end="")
     except KgError as exc:
         raise _fail(exc) from exc
-
-
-def _endpoint_sparql(sparql: str, bindings: dict[str, str], named: str | None) -> str:
-    """A query a remote endpoint can run on its own: prefixes declared, parameters inlined.
-
-    The SPARQL protocol has no parameters, so each one becomes a one-row
-    ``VALUES`` block at the top of the query's WHERE clause, with the term
-    written by the RDF library (never pasted by hand). Prefixes that the local
-    store supplies implicitly are declared unless the query declares them.
-    """
-    import re
-
-    from kg import query as q
-    from kg.store import SERIALISATION_PREFIXES, to_ox_term
-
-    if named is not None:
-        declared = q.load_named_query(named).params
-        unknown = sorted(set(bindings) - set(declared))
-        missing = [p for p in declared if p not in bindings]
-        if unknown or missing:
-            raise KgError(
-                f"query {named!r} takes the parameters {', '.join(declared) or 'none'}; "
-                f"got {', '.join(sorted(bindings)) or 'none'}"
-            )
-    if bindings:
-        for name in bindings:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise KgError(f"bad parameter name {name!r}: use letters, digits and underscores")
-        body = "\n".join(re.sub(r"^\s*#.*$", "", line) for line in sparql.splitlines())
-        where = re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE)
-        if where is None:
-            raise KgError("parameters need a query with a WHERE clause when sent to an endpoint")
-        names = " ".join(f"?{n}" for n in bindings)
-        terms = " ".join(str(to_ox_term(q.param_term(v))) for v in bindings.values())
-        sparql = f"{body[: where.end()]} VALUES ({names}) {{ ({terms}) }}{body[where.end():]}"
-    prologue = [
-        f"PREFIX {prefix}: <{namespace}>"
-        for prefix, namespace in SERIALISATION_PREFIXES.items()
-        if not re.search(rf"PREFIX\s+{prefix}\s*:", sparql, flags=re.IGNORECASE)
-    ]
-    return "\n".join([*prologue, sparql])
 
 
 @app.command()
@@ -337,6 +299,9 @@ def _build_in_memory(paths: list[Path]):
 def remove(
     directory: Path = typer.Argument(..., help="Graph directory."),
     doc: str = typer.Argument(..., help="Document id, IRI or source path."),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Also remove it from this Graph Store endpoint."
+    ),
 ) -> None:
     """Delete one document's statements (and nothing else) from a graph directory.
 
@@ -345,7 +310,7 @@ def remove(
     from kg.build import remove_document
 
     try:
-        remove_document(directory, doc)
+        remove_document(directory, doc, endpoint=endpoint)
     except KgError as exc:
         raise _fail(exc) from exc
     out.print(f"removed: {doc}")

@@ -13,14 +13,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
-    """Replace ``path`` with ``data`` in one step; return the path written.
+@contextlib.contextmanager
+def atomic_writer(path: Path | str) -> Iterator[BinaryIO]:
+    """A binary file handle whose content replaces ``path`` in one step when the block ends.
 
-    The parent folder is created when missing. On any error the temporary
-    file is removed and the previous content of ``path`` is left untouched.
+    For outputs too large to hold in memory. The parent folder is created when
+    missing. If the block raises, the temporary file is removed and the
+    previous content of ``path`` is left untouched.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -31,7 +35,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
     try:
         os.chmod(tmp_name, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
@@ -39,7 +43,13 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    return target
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
+    """Replace ``path`` with ``data`` in one step; return the path written."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> Path:

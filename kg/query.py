@@ -456,15 +456,9 @@ def load_named_query(name: str, folder: Path | None = None) -> NamedQuery:
     return parse_named_query(path)
 
 
-def run_named_query(
-    source: QuerySource,
-    name: str,
-    bindings: Mapping[str, str] | None = None,
-    folder: Path | None = None,
-) -> QueryResult:
-    """Run a named query after checking its parameters against its declaration."""
+def _checked_named_query(name: str, given: Mapping[str, str], folder: Path | None) -> NamedQuery:
+    """The named query ``name``, once ``given`` matches the parameters it declares."""
     query = load_named_query(name, folder)
-    given = dict(bindings or {})
     unknown = sorted(set(given) - set(query.params))
     if unknown:
         declared = ", ".join(query.params) or "none"
@@ -475,4 +469,58 @@ def run_named_query(
     if missing:
         p = missing[0]
         raise QueryError(f"query {name!r} needs --param {p}=VALUE ({query.params[p]})")
+    return query
+
+
+def run_named_query(
+    source: QuerySource,
+    name: str,
+    bindings: Mapping[str, str] | None = None,
+    folder: Path | None = None,
+) -> QueryResult:
+    """Run a named query after checking its parameters against its declaration."""
+    given = dict(bindings or {})
+    query = _checked_named_query(name, given, folder)
     return run_query(source, query.sparql, given, origin=f"named query {name!r}")
+
+
+# --------------------------------------------------------------------------- remote endpoints
+
+
+def standalone_query(
+    sparql: str, bindings: Mapping[str, str] | None = None, origin: str = "the query"
+) -> str:
+    """A query any SPARQL endpoint can run on its own: prefixes declared, parameters inlined.
+
+    Why: locally, parameters are bound as terms and kg's prefixes are known to
+    the engine; the SPARQL protocol has neither. Each parameter becomes a
+    one-row ``VALUES`` block at the top of the query's WHERE clause, its term
+    written by Oxigraph (never pasted by hand), and the prefixes kg supplies
+    implicitly are declared unless the query declares them itself.
+    """
+    terms = _check_bindings(sparql, bindings or {}, origin)
+    if terms:
+        body = "\n".join(re.sub(r"^\s*#.*$", "", line) for line in sparql.splitlines())
+        where = re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE)
+        if where is None:
+            raise QueryError(
+                f"{origin} needs a WHERE clause to take parameters when sent to an endpoint"
+            )
+        names = " ".join(f"?{n}" for n in terms)
+        values = " ".join(str(to_ox_term(t)) for t in terms.values())
+        sparql = f"{body[: where.end()]} VALUES ({names}) {{ ({values}) }}{body[where.end():]}"
+    prologue = [
+        f"PREFIX {prefix}: <{namespace}>"
+        for prefix, namespace in SERIALISATION_PREFIXES.items()
+        if not re.search(rf"PREFIX\s+{prefix}\s*:", sparql, flags=re.IGNORECASE)
+    ]
+    return "\n".join([*prologue, sparql])
+
+
+def standalone_named_query(
+    name: str, bindings: Mapping[str, str] | None = None, folder: Path | None = None
+) -> str:
+    """:func:`standalone_query` for a named query, its parameters checked first."""
+    given = dict(bindings or {})
+    query = _checked_named_query(name, given, folder)
+    return standalone_query(query.sparql, given, origin=f"named query {name!r}")

@@ -50,6 +50,8 @@ rest of kg compare equal to the ones the graph stage built.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +64,14 @@ from rdflib.namespace import DCTERMS, XSD
 from rdflib.term import Node
 
 from kg.errors import StoreError
-from kg.fsutil import atomic_write_text
+from kg.fsutil import atomic_writer
 from kg.vocab import KG, PREFIXES
 
 STORE_DIRNAME = "store"
 TURTLE_FILENAME = "graph.ttl"
 TRIG_FILENAME = "graph.trig"
+#: Folders holding the raw dump while an export is written.
+DUMP_PREFIX = ".dump-"
 
 #: Prefixes bound in exports and available to every query without PREFIX lines.
 SERIALISATION_PREFIXES: dict[str, str] = {"rdf": str(RDF), **PREFIXES}
@@ -76,6 +80,7 @@ SERIALISATION_PREFIXES: dict[str, str] = {"rdf": str(RDF), **PREFIXES}
 #: and the property of the article node each one sets.
 DOCUMENT_META_PROPERTIES: dict[str, URIRef] = {
     "content_hash": KG.contentHash,
+    "extractor": KG.extractor,
     "source_file": KG.sourceFile,
     "title": DCTERMS.title,
 }
@@ -250,30 +255,45 @@ def restore_language_tags(text: str) -> str:
     return _TAGGED_LITERAL_END.sub(fix, text)
 
 
-def split_trig_dump(text: str) -> tuple[str, str]:
-    """Split Oxigraph's TriG of a dataset: (Turtle of the default graph, TriG of the rest).
+#: Where :func:`route_trig_lines` sends a line: both files, graph.ttl or graph.trig.
+BOTH, UNION, NAMED = "both", "union", "named"
+
+
+def route_trig_lines(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """Sort the lines of Oxigraph's TriG of a dataset into the two exports.
 
     Oxigraph starts each named graph with ``<iri> {`` alone on a line and ends
     it with ``}`` alone on a line; everything else after the ``@prefix`` lines
-    is the default graph. Both parts get the prefix lines.
+    is the default graph. Prefix lines go to both files, the default graph to
+    graph.ttl (:data:`UNION`), the named graphs to graph.trig (:data:`NAMED`).
+    Language tags are restored on the way (:func:`restore_language_tags`).
     """
-    header: list[str] = []
-    default: list[str] = []
-    named: list[str] = []
     inside = False
-    for line in text.splitlines(keepends=True):
+    for line in lines:
+        if '"@' in line:
+            line = restore_language_tags(line)
         if inside:
-            named.append(line)
             inside = line != "}\n"
+            yield NAMED, line
         elif line.startswith("@prefix "):
-            header.append(line)
-        elif line.endswith("{\n") and line.startswith("<"):
-            named.append(line)
+            yield BOTH, line
+        elif line.startswith("<") and line.endswith("{\n"):
             inside = True
+            yield NAMED, line
         else:
-            default.append(line)
-    prefixes = "".join(header)
-    return prefixes + "".join(default), prefixes + "".join(named)
+            yield UNION, line
+
+
+def split_trig_dump(text: str) -> tuple[str, str]:
+    """:func:`route_trig_lines` on a whole text: (Turtle of the default graph, TriG of the rest)."""
+    union: list[str] = []
+    named: list[str] = []
+    for where, line in route_trig_lines(text.splitlines(keepends=True)):
+        if where != NAMED:
+            union.append(line)
+        if where != UNION:
+            named.append(line)
+    return "".join(union), "".join(named)
 
 
 # --------------------------------------------------------------------------- store
@@ -462,10 +482,12 @@ class GraphStore:
 
     def content_hash(self, doc_iri: URIRef) -> str | None:
         """The ``kg:contentHash`` stored for a document, or None if it is not stored."""
+        return self.article_value(doc_iri, KG.contentHash)
+
+    def article_value(self, doc_iri: URIRef, prop: URIRef) -> str | None:
+        """A literal the document's graph states about its article node (the least, if several)."""
         node = to_ox_term(doc_iri)
-        pattern = self.pyoxigraph_store.quads_for_pattern(
-            node, to_ox_term(KG.contentHash), None, node
-        )
+        pattern = self.pyoxigraph_store.quads_for_pattern(node, to_ox_term(prop), None, node)
         values = sorted(q.object.value for q in pattern if isinstance(q.object, ox.Literal))
         return values[0] if values else None
 
@@ -537,11 +559,29 @@ class GraphStore:
         same bytes.
         """
         out_dir = Path(dir) if dir is not None else self.build_dir
-        dump = self.pyoxigraph_store.dump(format=ox.RdfFormat.TRIG, prefixes=EXPORT_PREFIXES)
-        union, named = split_trig_dump(restore_language_tags(dump.decode("utf-8")))
-        del dump
-        turtle = atomic_write_text(out_dir / TURTLE_FILENAME, union)
-        trig = atomic_write_text(out_dir / TRIG_FILENAME, named)
+        turtle, trig = out_dir / TURTLE_FILENAME, out_dir / TRIG_FILENAME
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # Oxigraph writes the dump to disk and the lines are streamed from
+        # there, so memory does not grow with the graph. A dump left behind by
+        # a killed export is removed first (the store's lock means no other
+        # export is running).
+        for stale in out_dir.glob(f"{DUMP_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix=DUMP_PREFIX, dir=out_dir) as scratch:
+            dump = Path(scratch) / "dataset.trig"
+            store = self.pyoxigraph_store
+            store.dump(str(dump), format=ox.RdfFormat.TRIG, prefixes=EXPORT_PREFIXES)
+            with (
+                dump.open(encoding="utf-8", newline="") as lines,
+                atomic_writer(turtle) as union_file,
+                atomic_writer(trig) as named_file,
+            ):
+                for where, line in route_trig_lines(lines):
+                    data = line.encode("utf-8")
+                    if where != NAMED:
+                        union_file.write(data)
+                    if where != UNION:
+                        named_file.write(data)
         return ExportedFiles(turtle=turtle, trig=trig)
 
 

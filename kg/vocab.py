@@ -75,6 +75,7 @@ class KG(DefinedNamespace):
     editor: URIRef
     sourceFile: URIRef
     contentHash: URIRef
+    extractor: URIRef
     script: URIRef
     # provenance
     inDocument: URIRef

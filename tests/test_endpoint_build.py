@@ -93,10 +93,17 @@ def test_build_into_a_server_and_query_it(server, tmp_path: Path):
                "SELECT DISTINCT ?l WHERE { ?t a kg:Township ; rdfs:label ?l } ORDER BY ?l")
     assert "赵巷镇" in towns and "朱家角镇" not in towns
 
+    # kg remove --endpoint takes the document off the server as well
+    kg("remove", str(out), str(docs / "qingpu-meeting.txt"), "--endpoint", server.url)
+    assert graph_sizes(server.url) == local_sizes(out)
+    towns = kg("query", "--endpoint", server.url, "--format", "csv",
+               "SELECT DISTINCT ?l WHERE { ?t a kg:Township ; rdfs:label ?l } ORDER BY ?l")
+    assert "赵巷镇" not in towns
+
 
 def test_query_parameters_need_the_declared_names(server):
     result = CliRunner().invoke(
         app, ["query", "--endpoint", server.url, "--named", "evidence", "--param", "label=x"]
     )
     assert result.exit_code == 1
-    assert "query 'evidence' takes the parameters name; got label" in result.output
+    assert "query 'evidence' has no parameter 'label'; its parameters: name" in result.output

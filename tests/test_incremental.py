@@ -16,7 +16,8 @@ from urllib.parse import quote
 import pytest
 from rdflib import URIRef
 
-from kg.build import EXPORT_STATE_FILENAME, build, remove_document
+import kg.build
+from kg.build import EXPORT_STATE_FILENAME, build, extractor_fingerprint, remove_document
 from kg.graph import doc_iri
 from kg.merge import is_document_graph
 from kg.store import GraphStore
@@ -260,3 +261,30 @@ def test_a_broken_source_index_costs_time_not_correctness(corpus: Path, full_bui
     report = run([corpus / "a", corpus / "b"], out)
     assert (report.built, report.skipped) == (1, 3)
     assert graph_files(out) == graph_files(full_build)
+
+
+def test_a_new_extractor_extracts_every_stored_document_again(
+    corpus: Path, full_build: Path, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "g"
+    shutil.copytree(full_build, out)
+    before = graph_files(out)
+    assert f'kg:extractor "{extractor_fingerprint()}"'.encode() in before[0]
+    monkeypatch.setattr(kg.build, "extractor_fingerprint", lambda: "sha256:an-upgraded-kg")
+    report = run([corpus / "a", corpus / "b"], out)
+    assert (report.built, report.skipped) == (4, 0)
+    assert report.exported
+    after = graph_files(out)
+    assert b'kg:extractor "sha256:an-upgraded-kg"' in after[0]
+    assert after[0].replace(b"sha256:an-upgraded-kg", extractor_fingerprint().encode()) == before[0]
+    again = run([corpus / "a", corpus / "b"], out)
+    assert (again.built, again.skipped, again.exported) == (0, 4, False)
+
+
+def test_the_extractor_fingerprint_follows_the_model_switch(monkeypatch: pytest.MonkeyPatch):
+    with_model, without = extractor_fingerprint(ner=True), extractor_fingerprint(ner=False)
+    assert with_model != without and with_model.startswith("sha256:")
+    extractor_fingerprint.cache_clear()
+    monkeypatch.setenv("KG_NO_NER", "1")
+    assert extractor_fingerprint() == without
+    extractor_fingerprint.cache_clear()

@@ -212,13 +212,10 @@ def test_a_real_name_gives_its_statements(built: Built) -> None:
 
 def test_endpoint_queries_inline_payloads_as_terms(built: Built) -> None:
     """``kg query --endpoint`` writes parameters into a VALUES block: same answers, no update."""
-    from kg.cli import _endpoint_sparql
-
-    evidence = q.load_named_query("evidence").sparql
     before = store_state(built.out)
     with GraphStore.open(built.out, create=False, read_only=True) as store:
         for name in (*PAYLOADS, "枫泾镇", "楓涇鎮", "\"'韩庆"):
-            inlined = _endpoint_sparql(evidence, {"name": name}, "evidence")
+            inlined = q.standalone_named_query("evidence", {"name": name})
             bound = q.run_named_query(store, "evidence", {"name": name})
             assert q.run_query(store, inlined).rows == bound.rows, name
     assert store_state(built.out) == before

@@ -37,6 +37,8 @@ from kg.query import (
     rich_table,
     run_named_query,
     run_query,
+    standalone_named_query,
+    standalone_query,
 )
 from kg.store import GraphStore
 from kg.vocab import KG
@@ -342,3 +344,17 @@ def test_ask_and_construct(store, graph) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(QueryError, match="choose one of table, csv, json"):
         format_result(QueryResult(columns=()), "xml")
+
+
+def test_standalone_queries_declare_prefixes_and_inline_parameters() -> None:
+    text = standalone_query("SELECT ?e WHERE { ?e rdfs:label ?name }", {"name": "木渎镇"})
+    assert "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" in text
+    assert 'VALUES (?name) { ("木渎镇") }' in text
+    declared = "PREFIX kg: <urn:other#>\nSELECT * WHERE { ?s kg:p ?o }"
+    assert standalone_query(declared).count("PREFIX kg:") == 1
+    with pytest.raises(QueryError, match="needs a WHERE clause"):
+        standalone_query("SELECT * { ?s ?p ?name }", {"name": "x"})
+    with pytest.raises(QueryError, match="no variable"):
+        standalone_query("SELECT * WHERE { ?s ?p ?o }", {"name": "x"})
+    with pytest.raises(QueryError, match="needs --param name"):
+        standalone_named_query("evidence")

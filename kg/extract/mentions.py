@@ -444,6 +444,9 @@ def find_regions(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
 
 _SUFFIXES_BY_LENGTH = sorted(lx.ORG_SUFFIXES, key=len, reverse=True)
 _SUFFIX_RE = re.compile("|".join(re.escape(s) for s in _SUFFIXES_BY_LENGTH))
+# The longest suffix starting at each position (a lookahead, so overlapping
+# matches are all found; alternatives are tried longest first).
+_SUFFIX_AT_RE = re.compile(f"(?=({_SUFFIX_RE.pattern}))")
 
 
 def org_suffix_class(name: str) -> tuple[str, str] | None:
@@ -510,16 +513,11 @@ _SUFFIX_CONTINUATIONS = {
 def suffix_matches(text: str) -> list[tuple[int, int, str]]:
     """Every organisation suffix in ``text``; where two overlap, the later end wins."""
     found: list[tuple[int, int, str]] = []
-    first = set(s[0] for s in _SUFFIXES_BY_LENGTH)
-    for i, ch in enumerate(text):
-        if ch not in first:
+    for match in _SUFFIX_AT_RE.finditer(text):
+        i, suffix = match.start(), match.group(1)
+        if text[i + len(suffix) : i + len(suffix) + 1] == _SUFFIX_CONTINUATIONS.get(suffix):
             continue
-        for suffix in _SUFFIXES_BY_LENGTH:
-            if text.startswith(suffix, i):
-                if text[i + len(suffix) : i + len(suffix) + 1] == _SUFFIX_CONTINUATIONS.get(suffix):
-                    break
-                found.append((i, i + len(suffix), suffix))
-                break
+        found.append((i, i + len(suffix), suffix))
     out: list[tuple[int, int, str]] = []
     for m in found:
         if any(o[0] < m[1] and o[0] > m[0] and o[1] > m[1] for o in found):

@@ -259,3 +259,22 @@ def test_every_span_maps_back_to_the_cleaned_text(nlp: Language, script: str) ->
     for r in ex.relations:
         assert text[r.evidence.start : r.evidence.end] == r.evidence.text, (r.rule, r.evidence)
         assert r.sentence_index < len(ex.sentences)
+
+
+def test_common_words_are_not_places(nlp: Language) -> None:
+    """城区 (urban area), 合作 (cooperation) and 村庄 (villages) are ordinary words."""
+    ex = extract(nlp, "吴中区城区的居民积极参与合作，沿太湖大道村庄标牌统一更新。")
+    labels = {e.label for e in ex.entities.values()}
+    assert "城区" not in labels and "合作区" not in labels
+    assert not any(label.endswith("道村") for label in labels), labels
+    assert place(ex, WUZHONG).label == "吴中区"
+
+
+def test_a_two_character_district_counts_after_its_city(nlp: Language) -> None:
+    ex = extract(nlp, "山西省阳泉市郊区人民政府召开会议。")
+    assert place(ex, "140311").label == "郊区"
+
+
+def test_a_role_word_is_not_part_of_the_organisation_name(nlp: Language) -> None:
+    ex = extract(nlp, "项目运营方苏州澄湖数字科技有限公司与木渎镇签约。")
+    by_label(ex, "苏州澄湖数字科技有限公司")

@@ -148,6 +148,8 @@ LEVEL_PREFIXES: dict[str, str] = {"区": "District", "县": "County", "市": "Ci
 # Administrative suffixes of places that the gazetteer does not list.
 # --------------------------------------------------------------------------
 VILLAGE_SUFFIXES: tuple[str, ...] = ("村", "社区")
+#: Characters that make 村 part of a common noun (村庄, 村落, 村容村貌), not a name's end.
+VILLAGE_WORD_CONTINUATIONS: str = "庄落容貌"
 TOWN_SUFFIXES: tuple[str, ...] = ("街道", "镇", "乡")
 
 #: Words that look like a place + suffix but refer to no particular place.
@@ -196,6 +198,9 @@ LEFT_STOP_WORDS: frozenset[str] = frozenset({
     "企业", "单位", "部门", "方面", "开设", "搭建", "深化", "加强", "完成", "达成",
     "落实", "贯彻", "深入", "按照", "根据", "学习", "融入",
     "项目", "重点项目", "重大项目", "标志着", "标志著", "两地", "三地", "双方", "利用",
+    # roles that precede a party's name (园区管理方X公司) and verbs of upgrading
+    "管理方", "运营方", "主办方", "承办方", "协办方", "投资方", "建设方", "合作方", "各方",
+    "甲方", "乙方", "对方", "方", "优化", "升级", "改造", "提升", "新建", "建成",
 })
 
 #: Characters that can never be inside a name.

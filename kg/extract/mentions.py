@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kg.extract import lexicon as lx
-from kg.gazetteer import Gazetteer
+from kg.gazetteer import Gazetteer, short_forms
 
 HAN = r"\u3400-\u9fff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -301,6 +301,8 @@ def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
                 break
         if hit and _level_word_of_body(text, i, hit):
             hit = None
+        if hit and _is_generic_division(hit) and not _after_parent(text, i, hit, gaz):
+            hit = None
         if hit:
             divs = gaz.candidates(hit)
             cls = gaz.entity_class(divs[0]) if divs else "Township"
@@ -309,6 +311,26 @@ def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
         else:
             i += 1
     return found
+
+
+def _is_generic_division(name: str) -> bool:
+    """Two-character district names (城区, 郊区, 矿区, 东区) are ordinary words too."""
+    return len(name) == 2 and name.endswith("区")
+
+
+def _after_parent(text: str, start: int, name: str, gaz: Gazetteer) -> bool:
+    """Whether ``name`` at ``start`` directly follows the name of a division above it.
+
+    Why: a two-character division name such as 城区 ("urban area") names the
+    district only after its city (大同市城区, 阳泉郊区); alone it is a common noun.
+    """
+    before = text[max(0, start - 8) : start]
+    for division in gaz.candidates(name):
+        for parent in gaz.parents(division.code):
+            for form in (parent.name, *short_forms(parent.name, parent.level)):
+                if len(form) >= 2 and before.endswith(form):
+                    return True
+    return False
 
 
 def _level_word_of_body(text: str, start: int, name: str) -> bool:
@@ -343,6 +365,8 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
             ):
                 hit = piece
                 break
+        if hit and _word_tag(hit) in _NOT_NAME_TAGS:
+            hit = None  # 合作 (cooperation) is not 合作市 shortened, 开发 no place
         if hit:
             divs = [d for d in gaz.candidates(hit, allow_short=True) if d.level <= 3]
             if divs:
@@ -396,6 +420,8 @@ def find_unlisted_places(
             stem = text[start:suf_start]
             if len(stem) < 2 or stem in lx.NOT_PLACE_STEMS:
                 continue
+        if suffix == "村" and text[end : end + 1] in lx.VILLAGE_WORD_CONTINUATIONS:
+            continue  # 大道村庄: 村庄 (villages) is a common noun, not the end of a name
         if suffix == "乡" and (
             text[end : end + 1] in "村镇" or _HAN_RE.match(text[end : end + 1] or " ")
             and text[end : end + 1] not in "党政人"

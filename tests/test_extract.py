@@ -278,3 +278,13 @@ def test_a_two_character_district_counts_after_its_city(nlp: Language) -> None:
 def test_a_role_word_is_not_part_of_the_organisation_name(nlp: Language) -> None:
     ex = extract(nlp, "项目运营方苏州澄湖数字科技有限公司与木渎镇签约。")
     by_label(ex, "苏州澄湖数字科技有限公司")
+
+
+def test_an_alliance_named_by_an_abbreviation_has_those_places_as_members(nlp: Language) -> None:
+    ex = extract(
+        nlp,
+        "杭州市、嘉兴市、湖州市加强合作。杭嘉湖三地共同推进产业协同。\n"
+        "会上，杭嘉湖“智造先锋”党建联盟正式揭牌。",
+    )
+    members = {s for s, o in relations(ex, "memberOf") if o == "杭嘉湖“智造先锋”党建联盟"}
+    assert members == {"杭州市", "嘉兴市", "湖州市"}

@@ -434,6 +434,8 @@ class RelationRules:
                     history + [(m, keys[id(m)]) for m in in_sent],
                     doc.user_data.get("kg_abbreviations", {}),
                 )
+            if "membership" in on:
+                out += rel.abbreviated_members(view, doc.user_data.get("kg_abbreviations", {}))
             for family, rule in SENTENCE_RULES:
                 if family in on:
                     out += rule(view)

@@ -578,6 +578,37 @@ def group_words(
         break
 
 
+def abbreviated_members(
+    view: SentenceView, abbreviations: dict[str, list[str]]
+) -> Iterator[Relation]:
+    """苏锡常“X”联盟: an alliance named after an abbreviation of places has them as members.
+
+    ``abbreviations`` maps each abbreviation the article uses on its own
+    (苏锡常三地, “苏锡常”) to the places it stands for; an alliance whose name
+    starts with one of them is that group's alliance.
+    """
+    runs = [
+        (view.entities[key].label, members)
+        for key, members in abbreviations.items()
+        if key in view.entities
+    ]
+    for alliance in view.mentions:
+        if view.cls(alliance) != "Alliance":
+            continue
+        name = view.entities[view.key(alliance)].label
+        for run, members in runs:
+            if len(name) > len(run) and name.startswith(run):
+                for member in members:
+                    r = relation(
+                        view, member, "memberOf", view.key(alliance),
+                        "relation.membership.abbreviation", alliance.start, alliance.end,
+                        run, 0.6,
+                    )
+                    if r:
+                        yield r
+                break
+
+
 def membership(view: SentenceView) -> Iterator[Relation]:
     """Founding or signing an alliance makes the parties members; 以“X”为平台 too."""
     alliances = [m for m in view.mentions if view.cls(m) == "Alliance"]

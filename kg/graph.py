@@ -13,6 +13,7 @@ confidence (see docs/architecture.md for why reification).
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
@@ -75,7 +76,8 @@ def document_triples(ex: Extraction) -> list[Triple]:
     iris = {key: entity_iri(e) for key, e in ex.entities.items()}
     triples: set[Triple] = set()
     triples.update(_article_triples(doc, ex, iris))
-    for idx in sorted(_evidence_sentences(ex)):
+    sentence_of = SentenceFinder(ex)
+    for idx in sorted(_evidence_sentences(ex, sentence_of)):
         sent = ex.sentences[idx]
         node = sentence_iri(doc.doc_id, idx)
         triples.update(
@@ -90,7 +92,7 @@ def document_triples(ex: Extraction) -> list[Triple]:
         )
     provinces = _provinces(ex)
     for key, ent in ex.entities.items():
-        triples.update(_entity_triples(ent, iris[key], doc, ex, provinces.get(key)))
+        triples.update(_entity_triples(ent, iris[key], doc, sentence_of, provinces.get(key)))
     triples.update(_cross_regional(ex, iris, provinces))
     for r in ex.relations:
         if r.subject in iris and r.object in iris:
@@ -110,7 +112,7 @@ def _triple_key(triple: Triple) -> tuple[str, ...]:
     return (str(s), str(p), str(o), "iri", "", "")
 
 
-def _evidence_sentences(ex: Extraction) -> set[int]:
+def _evidence_sentences(ex: Extraction, sentence_of: SentenceFinder) -> set[int]:
     """Indices of the sentences that some mention or statement points to.
 
     Only these become ``kg:Sentence`` nodes. The article's whole text is one
@@ -125,7 +127,7 @@ def _evidence_sentences(ex: Extraction) -> set[int]:
     }
     for ent in ex.entities.values():
         for span, _ in ent.mentions:
-            idx = _sentence_of(ex, span.start)
+            idx = sentence_of(span.start)
             if idx is not None:
                 used.add(idx)
     return {idx for idx in used if 0 <= idx < len(ex.sentences)}
@@ -167,7 +169,11 @@ def _safe_iri(url: str) -> bool:
 
 
 def _entity_triples(
-    ent: Entity, node: URIRef, doc: CleanDocument, ex: Extraction, province: str | None
+    ent: Entity,
+    node: URIRef,
+    doc: CleanDocument,
+    sentence_of: SentenceFinder,
+    province: str | None,
 ) -> Iterator[Triple]:
     yield node, RDF.type, getattr(KG, ent.cls)
     yield node, RDFS.label, Literal(ent.label, lang=HANS)
@@ -201,16 +207,23 @@ def _entity_triples(
         yield m, KG.endOffset, Literal(span.end)
         yield m, KG.rule, Literal(rule)
         yield m, KG.inDocument, doc_iri(doc.doc_id)
-        idx = _sentence_of(ex, span.start)
+        idx = sentence_of(span.start)
         if idx is not None:
             yield m, KG.sentence, sentence_iri(doc.doc_id, idx)
 
 
-def _sentence_of(ex: Extraction, offset: int) -> int | None:
-    for idx, s in enumerate(ex.sentences):
-        if s.start <= offset < s.end:
+class SentenceFinder:
+    """Which sentence of one document holds an offset (sentences are in text order)."""
+
+    def __init__(self, ex: Extraction) -> None:
+        self._sentences = ex.sentences
+        self._starts = [s.start for s in ex.sentences]
+
+    def __call__(self, offset: int) -> int | None:
+        idx = bisect_right(self._starts, offset) - 1
+        if idx >= 0 and offset < self._sentences[idx].end:
             return idx
-    return None
+        return None
 
 
 def _relation_triples(r: Relation, iris: dict[str, URIRef], doc: CleanDocument) -> Iterator[Triple]:

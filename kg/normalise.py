@@ -83,6 +83,7 @@ def detect_script(text: str) -> str:
     return "Hant" if hant_only > hans_only else "Hans"
 
 
+@lru_cache(maxsize=65536)
 def pinyin_label(name: str) -> str:
     """Tone-marked pinyin, one space between syllables, the first letter capitalised.
 
@@ -158,6 +159,7 @@ def _province_level_municipalities() -> frozenset[str]:
     return frozenset(d.name for d in load_divisions(1) if d.name.endswith("市"))
 
 
+@lru_cache(maxsize=65536)
 def english_place_name(name: str, cls: str) -> str:
     """The English form of an administrative name: pinyin stem + generic term.
 

@@ -45,11 +45,19 @@ def place_iri(code: str) -> URIRef:
     return URIRef(f"{DATA_BASE}place/{code}")
 
 
-def entity_iri(entity: Entity) -> URIRef:
-    """Places by official code; everything else by class and canonical name."""
+def entity_iri(entity: Entity, doc_id: str | None = None) -> URIRef:
+    """Places by official code; everything else by class and canonical name.
+
+    A name that only makes sense inside its article (``entity.local``: 区司法局
+    of an article that never says which district) is also qualified by the
+    document, so the same words in two articles do not become one body.
+    """
     if entity.code:
         return place_iri(entity.code)
-    return URIRef(f"{DATA_BASE}{entity.cls}/{quote(entity.label, safe='')}")
+    name = quote(entity.label, safe="")
+    if entity.local and doc_id is not None:
+        return URIRef(f"{DATA_BASE}{entity.cls}/{name}/in/{quote(doc_id, safe='')}")
+    return URIRef(f"{DATA_BASE}{entity.cls}/{name}")
 
 
 def sentence_iri(doc_id: str, index: int) -> URIRef:
@@ -73,7 +81,7 @@ def statement_iri(doc_id: str, s: URIRef, p: URIRef, o: URIRef) -> URIRef:
 def document_triples(ex: Extraction) -> list[Triple]:
     """Every triple of the document's named graph, sorted for stable output."""
     doc = ex.doc
-    iris = {key: entity_iri(e) for key, e in ex.entities.items()}
+    iris = {key: entity_iri(e, doc.doc_id) for key, e in ex.entities.items()}
     triples: set[Triple] = set()
     triples.update(_article_triples(doc, ex, iris))
     sentence_of = SentenceFinder(ex)

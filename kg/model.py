@@ -100,6 +100,9 @@ class Entity:
     admin_level: int | None = None
     #: Where each mention occurs, with the rule that recognised it.
     mentions: list[tuple[Span, str]] = field(default_factory=list)
+    #: The name only makes sense inside its article (区司法局 where the article
+    #: never says which district): such an entity is not shared across documents.
+    local: bool = False
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,21 @@ def test_level_prefix_without_a_known_district_is_not_guessed(nlp: Language) -> 
                    for e in ex.entities.values())
 
 
+def test_an_unresolved_level_prefix_stays_inside_its_document(nlp: Language) -> None:
+    """Two articles that never name their district: their 区司法局 are two bodies."""
+    from kg.graph import entity_iri
+
+    text = "日前，区司法局组织法律咨询活动。"
+    first = extract(nlp, text)
+    second = extract(nlp, text + "活动持续一天。")
+    bureaus = [by_label(ex, "区司法局") for ex in (first, second)]
+    assert all(b.local for b in bureaus)
+    iris = {entity_iri(b, ex.doc.doc_id) for b, ex in zip(bureaus, (first, second), strict=True)}
+    assert len(iris) == 2
+    resolved = by_label(extract(nlp, ARTICLE), "吴中区司法局")
+    assert not resolved.local
+
+
 def test_wo_qu_is_the_article_district(nlp: Language) -> None:
     ex = extract(nlp, ARTICLE)
     district = place(ex, WUZHONG)

@@ -200,6 +200,8 @@ def resolve_entities(
         key = f"{m.cls}:{_merge_name(canonical)}"
         add(m, key, m.cls, canonical)
         entities[key].alt_labels.update(a for a in alts if a != canonical)
+        if canonical == m.text and _is_relative_name(m):
+            entities[key].local = True
     _ = last_town
     _merge_short_forms(entities, keys)
     _merge_contained_names(entities, keys)
@@ -228,6 +230,16 @@ def _expand_level_prefix(
     if home.name.endswith(level) or (level == "区" and home.name.endswith("区")):
         return f"{home.name}{name[1:]}"
     return name
+
+
+def _is_relative_name(m: Mention) -> bool:
+    """A body named from a bare level word: 区司法局, 县委组织部."""
+    return (
+        len(m.text) >= 3
+        and m.text[0] in lx.LEVEL_PREFIXES
+        and m.cls not in ADMIN_CLASSES
+        and m.cls not in ("Person", "Publication")
+    )
 
 
 def _merge_name(name: str) -> str:

@@ -2,7 +2,8 @@
 
 A build can be killed at any moment (Ctrl-C, SIGKILL, a full disk). Every file
 kg writes for users (``graph.ttl``, ``graph.trig``, the HTML network, exports)
-goes through :func:`atomic_write_text`: the content is written to a temporary
+goes through :func:`atomic_writer` (or :func:`atomic_write_text` for text held
+in memory): the content is written to a temporary
 file in the same folder, flushed to disk, and moved over the target with
 ``os.replace``, which is atomic on POSIX and Windows when both paths are on the
 same file system. The old file stays intact until the new one is complete.

@@ -17,10 +17,11 @@ from rdflib import Graph
 from kg.clean import clean_document
 from kg.evaluate import evaluate_folder, micro_average
 from kg.extract.components import ENTITY_RULE_FAMILIES, RELATION_RULE_FAMILIES
-from kg.extract.pipeline import build_pipeline, extract_document, model_available
+from kg.extract.pipeline import build_pipeline, extract_document
 from kg.graph import document_triples
 from kg.ingest import iter_documents
 from kg.model import Failure
+from kg.resources import ner_model_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "eval"
@@ -49,7 +50,7 @@ def score(nlp) -> tuple[float, float, float, float]:
 
 def main() -> int:
     variants: list[tuple[str, dict]] = [("full pipeline (rules + gazetteer)", {})]
-    if model_available():
+    if ner_model_available():
         variants.append(("+ trained NER proposer", {"use_model": True}))
     variants += [(f"− entity rules: {f}", {"disabled_entity_rules": (f,)})
                  for f in ENTITY_RULE_FAMILIES]

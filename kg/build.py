@@ -66,7 +66,7 @@ from kg.graph import doc_iri, document_triples
 from kg.ingest import iter_documents
 from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
 from kg.model import CleanDocument, Failure, RawDocument
-from kg.resources import models_dir
+from kg.resources import ner_model_dir, ner_model_enabled
 from kg.store import GraphStore, Triple, ntriples, ntriples_line, to_ox_term, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
@@ -305,14 +305,13 @@ def extractor_fingerprint(ner: bool | None = None) -> str:
     """
     from importlib import metadata
 
-    model = models_dir() / "ner-zh"
-    if ner is None:  # the same decision as kg.extract.pipeline.default_pipeline
-        ner = (model / "meta.json").is_file() and os.environ.get("KG_NO_NER") != "1"
+    if ner is None:
+        ner = ner_model_enabled()
     digest = hashlib.sha256(f"ner={ner}\n".encode())
     package = Path(__file__).resolve().parent
     files = sorted({f for pattern in EXTRACTION_MODULES for f in package.glob(pattern)})
     if ner:
-        files += sorted(f for f in model.rglob("*") if f.is_file())
+        files += sorted(f for f in ner_model_dir().rglob("*") if f.is_file())
     for path in files:
         digest.update(f"{path.relative_to(package).as_posix()}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -631,11 +630,11 @@ def _store_document(
     objects in this process, which is the one process every document passes.
     The article node also records the ``extractor`` that produced the graph.
     """
+    doc = URIRef(result.doc_iri)
+    provenance = (doc, KG.extractor, Literal(extractor))
     started = time.perf_counter()
     try:
-        lines = result.ntriples_lines()
-        doc = URIRef(result.doc_iri)
-        lines.append(ntriples_line((doc, KG.extractor, Literal(extractor))))
+        lines = [*result.ntriples_lines(), ntriples_line(provenance)]
         store.replace_documents([(doc, lines)])
     except StoreError as exc:
         report.failures.append(Failure(result.source, str(exc)))
@@ -646,7 +645,7 @@ def _store_document(
         from kg.server import put_graph
 
         started = time.perf_counter()
-        put_graph(endpoint, doc, [*result.triples(), (doc, KG.extractor, Literal(extractor))])
+        put_graph(endpoint, doc, [*result.triples(), provenance])
         report.seconds["endpoint"] += time.perf_counter() - started
     return True
 

@@ -7,6 +7,7 @@ assembling paths themselves.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -34,3 +35,21 @@ def queries_dir() -> Path:
 
 def models_dir() -> Path:
     return PACKAGE_DIR / "models"
+
+
+def ner_model_dir() -> Path:
+    """Where the shipped statistical NER model lives inside the package."""
+    return models_dir() / "ner-zh"
+
+
+def ner_model_available() -> bool:
+    return (ner_model_dir() / "meta.json").is_file()
+
+
+def ner_model_enabled() -> bool:
+    """Whether builds use the trained NER: it ships, and ``KG_NO_NER=1`` is not set.
+
+    One decision for the pipeline and for the extractor fingerprint, so that
+    the fingerprint always describes the pipeline that ran.
+    """
+    return ner_model_available() and os.environ.get("KG_NO_NER") != "1"

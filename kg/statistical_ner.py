@@ -38,7 +38,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.errors import ModelError
-from kg.resources import models_dir
+from kg.resources import ner_model_dir
 
 #: Labels the model predicts (MSRA's three classes).
 NER_LABELS = ("PER", "LOC", "ORG")
@@ -58,7 +58,7 @@ WORD_FEATURES_COMPONENT = "kg_jieba_words"
 
 def default_model_dir() -> Path:
     """Where the shipped model lives inside the package."""
-    return models_dir() / "ner-zh"
+    return ner_model_dir()
 
 
 def fold_width(text: str) -> str:

@@ -284,18 +284,6 @@ def route_trig_lines(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
             yield UNION, line
 
 
-def split_trig_dump(text: str) -> tuple[str, str]:
-    """:func:`route_trig_lines` on a whole text: (Turtle of the default graph, TriG of the rest)."""
-    union: list[str] = []
-    named: list[str] = []
-    for where, line in route_trig_lines(text.splitlines(keepends=True)):
-        if where != NAMED:
-            union.append(line)
-        if where != UNION:
-            named.append(line)
-    return "".join(union), "".join(named)
-
-
 # --------------------------------------------------------------------------- store
 
 
@@ -419,19 +407,16 @@ class GraphStore:
         value given there replaces the same property among ``triples``. Blank
         nodes get fresh identifiers in the store (SPARQL ``INSERT DATA`` rules).
         """
-        store = self._writable()
+        self._writable()
         if not isinstance(doc_iri, URIRef):
             raise StoreError(f"a document graph needs an IRI name, got {doc_iri!r}")
         meta_triples = _meta_triples(doc_iri, meta or {})
         overridden = {p for _, p, _ in meta_triples}
         content = [t for t in triples if not (t[0] == doc_iri and t[1] in overridden)]
         content.extend(meta_triples)
-        request = replace_graph_update(doc_iri, content)
-        try:
-            store.update(request)
-        except (SyntaxError, OSError, RuntimeError) as exc:
-            raise StoreError(f"could not write the graph of {doc_iri}: {exc}") from exc
-        return len(set(content))
+        lines = [ntriples_line(t) for t in content]  # a bad triple fails before any write
+        self.replace_documents([(doc_iri, lines)])
+        return len(set(lines))
 
     def replace_documents(self, graphs: Iterable[tuple[URIRef, Iterable[str]]]) -> int:
         """Replace several document graphs in one transaction; return how many.
@@ -441,17 +426,22 @@ class GraphStore:
         build workers) are stored without becoming rdflib objects first.
         """
         store = self._writable()
+        names: list[URIRef] = []
         requests = []
         for doc_iri, lines in graphs:
             if not isinstance(doc_iri, URIRef):
                 raise StoreError(f"a document graph needs an IRI name, got {doc_iri!r}")
+            names.append(doc_iri)
             requests.append(replace_graph_lines_update(to_ox_term(doc_iri), lines))
         if not requests:
             return 0
         try:
             store.update(" ;\n".join(requests))
         except (SyntaxError, OSError, RuntimeError) as exc:
-            raise StoreError(f"could not write {len(requests)} document graphs: {exc}") from exc
+            shown = ", ".join(str(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            raise StoreError(
+                f"could not write {len(requests)} document graphs ({shown}): {exc}"
+            ) from exc
         return len(requests)
 
     def remove_document(self, doc_iri: URIRef) -> bool:

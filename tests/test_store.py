@@ -31,7 +31,7 @@ from kg.store import (
     ntriples_line,
     replace_graph_update,
     restore_language_tags,
-    split_trig_dump,
+    route_trig_lines,
     to_ox_term,
     to_rdflib_term,
 )
@@ -521,6 +521,18 @@ def test_language_tags_get_their_case_back_only_after_a_closing_quote() -> None:
     assert '"a"@zh-Hans' in fixed
     assert r'"b\\"@zh-Latn-pinyin' in fixed  # an escaped backslash, then the real quote
     assert r'"x\"@en-us\" not a tag"' in fixed  # an escaped quote inside a string is text
+
+
+def split_trig_dump(text: str) -> tuple[str, str]:
+    """What the export writes to graph.ttl and graph.trig for one dump."""
+    union: list[str] = []
+    named: list[str] = []
+    for where, line in route_trig_lines(text.splitlines(keepends=True)):
+        if where != "named":
+            union.append(line)
+        if where != "union":
+            named.append(line)
+    return "".join(union), "".join(named)
 
 
 def test_a_trig_dump_splits_into_union_and_named_graphs() -> None:

@@ -19,6 +19,7 @@ from kg.extract import (
     statistical,  # noqa: F401 - registers kg_statistical_ner
 )
 from kg.model import CleanDocument, Entity, Extraction, Span
+from kg.resources import ner_model_enabled
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
 
@@ -48,12 +49,6 @@ def build_pipeline(
     return nlp
 
 
-def model_available() -> bool:
-    from kg.statistical_ner import default_model_dir
-
-    return (default_model_dir() / "meta.json").is_file()
-
-
 def _quiet_jieba() -> None:
     """jieba announces its dictionary on stderr at every start; kg's errors go there too."""
     import logging
@@ -70,10 +65,8 @@ def default_pipeline(use_model: bool | None = None) -> Language:
     By default the trained NER joins the pipeline when the model ships with
     the package; ``KG_NO_NER=1`` turns it off (for ablations).
     """
-    import os
-
     if use_model is None:
-        use_model = model_available() and os.environ.get("KG_NO_NER") != "1"
+        use_model = ner_model_enabled()
     return build_pipeline(use_model=use_model)
 
 

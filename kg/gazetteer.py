@@ -175,6 +175,7 @@ class Gazetteer:
                 by_stem[stem].append(division)
         self._by_name: dict[str, tuple[Division, ...]] = {k: tuple(v) for k, v in by_name.items()}
         self._by_stem: dict[str, tuple[Division, ...]] = {k: tuple(v) for k, v in by_stem.items()}
+        self._former_names = _former_names(self._by_code.values(), self._by_name)
         self._longest_name = max((len(n) for n in self._by_name), default=0)
         self._chains: dict[str, tuple[str, ...]] = {}
 
@@ -285,9 +286,22 @@ class Gazetteer:
             ]
         return [layer[0] if len(layer) == 1 else None for layer in layers]
 
+    def former_name_candidates(self, name: str) -> list[Division]:
+        """Districts that ``name`` denoted before a county or county-level city became one.
+
+        萧山市 (a county-level city until 2001) is now 萧山区; articles written
+        before the change, or that keep the old name, still say 萧山市. Only the
+        ``市``/``县`` form of a level-3 ``区`` whose form no division carries now
+        counts, and callers accept it only where the run of names vouches for
+        it (a township of that district follows).
+        """
+        return list(self._former_names.get(name, ()))
+
     def _chain_candidates(self, piece: str, allowed: frozenset[str] | None) -> list[Division]:
         """Readings of ``piece`` (stems of two or more characters) below one of ``allowed``."""
         found = self.candidates(piece, allow_short=len(piece) >= 2)
+        if not found:
+            found = self.former_name_candidates(piece)
         if allowed is None:
             return found
         return [d for d in found if any(a in allowed for a in self._lineage(d.code)[1:])]
@@ -420,6 +434,23 @@ class Gazetteer:
             for name, ds in self._by_name.items()
             if len(ds) > 1 and ds[0].level == TOWNSHIP
         }
+
+
+def _former_names(
+    divisions: Iterable[Division], by_name: Mapping[str, Sequence[Division]]
+) -> dict[str, tuple[Division, ...]]:
+    """``X市``/``X县`` → the level-3 districts ``X区`` they may be the old name of."""
+    found: dict[str, list[Division]] = defaultdict(list)
+    for division in divisions:
+        name = division.name
+        if division.level != COUNTY or not name.endswith("区") or len(name) < 3:
+            continue
+        if any(name.endswith(suffix) for suffix, _ in _COMPOUND_SUFFIXES):
+            continue  # 新区, 矿区, 林区 … were never a 市 or 县 of that name
+        for old in (name[:-1] + "市", name[:-1] + "县"):
+            if old not in by_name:
+                found[old].append(division)
+    return {name: tuple(options) for name, options in found.items()}
 
 
 def _unique_best(options: Sequence[Division], scores: Sequence[int]) -> Division | None:

@@ -18,6 +18,12 @@ registers them before ``spacy.load`` needs them:
   ``S-v``; ``x`` for words jieba's dictionary does not know), and the word
   itself into ``TAG``. Only the fast ``jieba.cut`` runs; the tag is a lookup
   in jieba's own word→tag table, not ``jieba.posseg.cut``.
+* ``kg_lexicon_sets`` adds what the best path hides (the SoftLexicon idea, made
+  cheap): every word of jieba's dictionary that covers a character, not only
+  the one ``jieba.cut`` chose. Each character gets the coarse class and length
+  of the dictionary words that begin or end on it in ``DEP`` (``B:L3.N2|E:N2``)
+  and of those it sits inside in ``MORPH`` (``M=O5``). A place or organisation
+  name the segmenter split differently still tells the model it is there.
 * ``kg_bio_to_ents`` turns per-character BIO tags from a ``tagger`` into
   ``doc.ents``, for pipelines that tag instead of running the transition NER.
 
@@ -33,7 +39,7 @@ from pathlib import Path
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, NORM, TAG
+from spacy.attrs import DEP, LEMMA, MORPH, NORM, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -54,6 +60,21 @@ _WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 BIGRAM_COMPONENT = "kg_char_bigrams"
 BIO_TO_ENTS_COMPONENT = "kg_bio_to_ents"
 WORD_FEATURES_COMPONENT = "kg_jieba_words"
+LEXICON_COMPONENT = "kg_lexicon_sets"
+
+#: jieba dictionary part-of-speech tags folded into the classes the lexicon
+#: features use; every other tag is ``W`` (any other word).
+_LEXICON_CLASSES = {
+    "nr": "P", "nrt": "P", "nrfg": "P",  # personal names
+    "ns": "L",  # place names
+    "nt": "O",  # organisations
+    "nz": "Z",  # other proper nouns
+    "j": "J",  # abbreviations
+    "n": "N", "ng": "N", "vn": "N",  # common nouns
+    "v": "V",
+}
+#: Longer dictionary words share one length bucket.
+_LEXICON_MAX_LENGTH = 5
 
 
 def default_model_dir() -> Path:
@@ -180,6 +201,85 @@ def jieba_word_features(doc: Doc) -> Doc:
         place, word = features[token.idx]
         rows.append((add(place), add(word)))
     doc.from_array([LEMMA, TAG], numpy.asarray(rows, dtype="uint64"))
+    return doc
+
+
+@lru_cache(maxsize=1)
+def _jieba_dictionary():
+    """jieba's default tokenizer, initialised, and its word→tag table."""
+    import jieba
+
+    tags = _jieba_word_tags()
+    return jieba.dt, tags
+
+
+def lexicon_sets(
+    text: str, dag: dict[int, list[int]], word_tags: dict[str, str]
+) -> list[tuple[str, str]]:
+    """For each character of ``text``: its ``(boundary, inside)`` lexicon features.
+
+    ``dag`` maps a start offset to the end offsets (inclusive) of dictionary
+    words starting there, as ``jieba``'s ``get_DAG`` returns it. Only words of
+    two or more characters count. ``boundary`` lists the ``class+length`` of
+    the words beginning (``B:``) and ending (``E:``) on the character,
+    ``inside`` those that strictly contain it (``M=``); ``-`` marks an empty set.
+    """
+    begins: dict[int, set[str]] = {}
+    ends: dict[int, set[str]] = {}
+    inside: dict[int, set[str]] = {}
+    for start, stops in dag.items():
+        for stop in stops:
+            if stop <= start:
+                continue
+            word = text[start : stop + 1]
+            key = _lexicon_key(word_tags.get(word, ""), len(word))
+            begins.setdefault(start, set()).add(key)
+            ends.setdefault(stop, set()).add(key)
+            for middle in range(start + 1, stop):
+                inside.setdefault(middle, set()).add(key)
+    empty: set[str] = set()
+    return [
+        (
+            _boundary_feature(frozenset(begins.get(i, empty)), frozenset(ends.get(i, empty))),
+            _inside_feature(frozenset(inside.get(i, empty))),
+        )
+        for i in range(len(text))
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _lexicon_key(tag: str, length: int) -> str:
+    return _LEXICON_CLASSES.get(tag, "W") + str(min(length, _LEXICON_MAX_LENGTH))
+
+
+@lru_cache(maxsize=65536)
+def _boundary_feature(begins: frozenset[str], ends: frozenset[str]) -> str:
+    return f"B:{_joined(begins, '.')}|E:{_joined(ends, '.')}"
+
+
+@lru_cache(maxsize=16384)
+def _inside_feature(inside: frozenset[str]) -> str:
+    return f"M={_joined(inside, ',')}"
+
+
+def _joined(keys: frozenset[str], separator: str) -> str:
+    return separator.join(sorted(keys)) if keys else "-"
+
+
+@Language.component(LEXICON_COMPONENT, assigns=["token.dep", "token.morph"])
+def lexicon_features(doc: Doc) -> Doc:
+    """Set DEP and MORPH to the lexicon words that cover each token's first character."""
+    if not len(doc):
+        return doc
+    tokenizer, word_tags = _jieba_dictionary()
+    text = doc.text
+    features = lexicon_sets(text, tokenizer.get_DAG(text), word_tags)
+    add = doc.vocab.strings.add
+    rows = []
+    for token in doc:
+        boundary, inside = features[token.idx]
+        rows.append((add(boundary), add(inside)))
+    doc.from_array([DEP, MORPH], numpy.asarray(rows, dtype="uint64"))
     return doc
 
 

@@ -319,3 +319,21 @@ def test_shared_township_names(gaz):
     assert shared["新桥镇"] == 21
     assert "枫泾镇" not in shared
     assert len(shared) > 3000
+
+
+def test_a_former_city_name_links_to_the_district_it_became_inside_a_run(gaz):
+    # 萧山市 became 萧山区 in 2001; an article that still says 萧山市瓜沥镇 names
+    # the district, and the township that follows vouches for the old name.
+    pieces = gaz.split_admin_prefix("萧山市瓜沥镇党委")
+    assert pieces == ["萧山市", "瓜沥镇"]
+    district, town = gaz.link_chain(pieces)
+    assert district is not None and district.name == "萧山区"
+    assert town is not None and town.parent_code == district.code
+
+
+def test_a_former_name_alone_or_as_a_common_word_is_no_place(gaz):
+    assert gaz.former_name_candidates("萧山市")  # known as a former name …
+    assert not gaz.is_known_name("萧山市")  # … but not a name to find on its own
+    assert gaz.split_admin_prefix("萧山市委书记") == []
+    assert gaz.split_admin_prefix("新城市建设") == []  # 新城区 → 新城市 needs a township after it
+    assert not gaz.former_name_candidates("上海市")  # a current name is never a former one

@@ -24,6 +24,7 @@ from kg.statistical_ner import (
     bio_to_spans,
     default_model_dir,
     fold_width,
+    lexicon_sets,
     load_ner_model,
     predict_spans,
     word_positions,
@@ -138,6 +139,38 @@ def test_word_positions_mark_place_and_tag_per_character():
         ("I-x", "张三丰"),
         ("E-x", "张三丰"),
     ]
+
+
+def test_lexicon_sets_list_every_dictionary_word_covering_a_character():
+    # 苏州工业园区 as one organisation word and, overlapping it, the place 苏州
+    # and the noun 工业: every covering word counts, not only a best path.
+    text = "在苏州工业园区"
+    dag = {0: [0], 1: [1, 2, 6], 2: [2], 3: [3, 4], 4: [4], 5: [5], 6: [6]}
+    tags = {"苏州": "ns", "苏州工业园区": "nt", "工业": "n"}
+    features = lexicon_sets(text, dag, tags)
+    assert features[0] == ("B:-|E:-", "M=-")
+    assert features[1] == ("B:L2.O5|E:-", "M=-")  # lengths above five share one bucket
+    assert features[2] == ("B:-|E:L2", "M=O5")
+    assert features[3] == ("B:N2|E:-", "M=O5")
+    assert features[6] == ("B:-|E:O5", "M=-")
+
+
+def test_lexicon_sets_mark_words_unknown_to_the_tag_table_as_other():
+    features = lexicon_sets("甲乙丙", {0: [0, 2], 1: [1], 2: [2]}, {})
+    assert features == [("B:W3|E:-", "M=-"), ("B:-|E:-", "M=W3"), ("B:-|E:W3", "M=-")]
+
+
+def test_lexicon_component_reads_the_jieba_dictionary():
+    import spacy
+
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("kg_lexicon_sets")
+    doc = nlp("我在湖南省工作")
+    assert [token.text for token in doc][:3] == ["我", "在", "湖"]
+    by_text = {token.text: (token.dep_, str(token.morph)) for token in doc}
+    assert "L" in by_text["湖"][0].split("|")[0]  # a place word begins at 湖
+    assert by_text["南"][1] != "M=-"  # and 南 sits inside one
+    assert all(not token.is_sent_start or token.i == 0 for token in doc)
 
 
 def test_shipped_pipeline_features_follow_character_offsets(nlp):

@@ -224,6 +224,17 @@ def test_quoted_name_before_dang_jian_pin_pai_is_a_brand_of_the_subject(nlp: Lan
     assert ex.entities[owner.object].code == MUDU
 
 
+def test_a_quoted_name_ending_in_dang_jian_is_a_brand_even_inside_an_alliance(
+    nlp: Language,
+) -> None:
+    ex = extract(nlp, "木渎镇与西塘镇签约成立吴越“水乡党建”联盟，两镇党委书记出席。")
+    assert by_label(ex, "水乡党建").cls == "PartyBrand"
+    assert any(e.cls == "Alliance" and "水乡党建" in e.label for e in ex.entities.values())
+    # a quoted slogan without the word is no brand
+    ex = extract(nlp, "木渎镇提出“水乡共富”的目标。")
+    assert not [e for e in ex.entities.values() if e.label == "水乡共富"]
+
+
 def test_an_enumeration_of_landed_projects_is_located_in_the_subject(nlp: Language) -> None:
     ex = extract(nlp, RURAL)
     names = ("星河科创园", "云帆数据中心", "青禾农业基地")

@@ -363,8 +363,8 @@ def _keep_nested(m: mn.Mention) -> bool:
         return False
     if m.rule == "region.suffix":
         return m.start == m.parent.start
-    if m.rule == "quoted.after_place":
-        return True
+    if m.rule in ("quoted.after_place", "quoted.brand_tail"):
+        return True  # a brand named inside an alliance's name is an entity of its own
     if m.rule.startswith("place.") or m.rule in ("org.nested", "org.party_branch_host"):
         return (
             m.start == m.parent.start

@@ -646,6 +646,8 @@ def unwrap_party_branch(m: Mention) -> Mention | None:
 
 _QUOTED_RE = re.compile(r"“([^“”\n]{1,16})”|「([^「」\n]{1,16})」|『([^『』\n]{1,16})』")
 _HEADS_BY_LENGTH = sorted(lx.QUOTED_HEADS, key=len, reverse=True)
+#: The word that makes a quoted name a party-building brand on its own.
+_BRAND_TAIL = "党建"
 
 
 def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention]:
@@ -671,6 +673,11 @@ def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention
                 or after[k] in STRONG_STOP_CHARS
             ):
                 break
+        if inner.endswith(_BRAND_TAIL) and 4 <= len(inner) <= 10 and is_han(inner):
+            # “X党建” names a way of doing party building: a brand, whatever follows
+            found.append(
+                Mention(m.start() + 1, m.end() - 1, inner, "PartyBrand", "quoted.brand_tail")
+            )
         if head is None:
             continue
         cls, head_in_name = lx.QUOTED_HEADS[head]
@@ -898,6 +905,7 @@ _RULE_PRIORITY = {
     "quoted.platform": 9,
     "quoted.venue": 9,
     "quoted.head_after": 8,
+    "quoted.brand_tail": 8,
     "quoted.repeat": 8,
     "quoted.after_place": 9,
     "publication.title": 8,

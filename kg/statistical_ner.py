@@ -195,12 +195,20 @@ def jieba_word_features(doc: Doc) -> Doc:
     features = word_positions(jieba.cut(doc.text), _jieba_word_tags())
     if len(features) != len(doc.text):  # jieba is expected to keep every character
         features = [("S-x", char) for char in doc.text]
+    return _set_character_features(doc, features, (LEMMA, TAG))
+
+
+def _set_character_features(
+    doc: Doc, features: Sequence[tuple[str, str]], attrs: tuple[int, int]
+) -> Doc:
+    """Write each token's pair of strings, looked up by its first character's offset.
+
+    By offset, not by token index: whitespace that spaCy folds into a token
+    must not shift the features of the tokens after it.
+    """
     add = doc.vocab.strings.add
-    rows = []
-    for token in doc:
-        place, word = features[token.idx]
-        rows.append((add(place), add(word)))
-    doc.from_array([LEMMA, TAG], numpy.asarray(rows, dtype="uint64"))
+    rows = [tuple(add(value) for value in features[token.idx]) for token in doc]
+    doc.from_array(list(attrs), numpy.asarray(rows, dtype="uint64"))
     return doc
 
 
@@ -274,13 +282,7 @@ def lexicon_features(doc: Doc) -> Doc:
     tokenizer, word_tags = _jieba_dictionary()
     text = doc.text
     features = lexicon_sets(text, tokenizer.get_DAG(text), word_tags)
-    add = doc.vocab.strings.add
-    rows = []
-    for token in doc:
-        boundary, inside = features[token.idx]
-        rows.append((add(boundary), add(inside)))
-    doc.from_array([DEP, MORPH], numpy.asarray(rows, dtype="uint64"))
-    return doc
+    return _set_character_features(doc, features, (DEP, MORPH))
 
 
 @Language.factory(

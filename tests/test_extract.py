@@ -235,6 +235,17 @@ def test_a_quoted_name_ending_in_dang_jian_is_a_brand_even_inside_an_alliance(
     assert not [e for e in ex.entities.values() if e.label == "水乡共富"]
 
 
+def test_former_before_a_name_is_not_part_of_it(nlp: Language) -> None:
+    # 原 ("the former") glued to the next word by jieba still ends the name on the left,
+    # while dictionary words that start with it (原平市) keep it.
+    ex = extract(nlp, "木渎镇将改造原胥口文化服务中心，打造新的党群阵地。")
+    labels = {e.label for e in ex.entities.values()}
+    assert "胥口文化服务中心" in labels
+    assert not [label for label in labels if label.startswith("原")]
+    ex = extract(nlp, "原平市人民政府与木渎镇签约。")
+    assert "原平市人民政府" in {e.label for e in ex.entities.values()}
+
+
 def test_an_enumeration_of_landed_projects_is_located_in_the_subject(nlp: Language) -> None:
     ex = extract(nlp, RURAL)
     names = ("星河科创园", "云帆数据中心", "青禾农业基地")

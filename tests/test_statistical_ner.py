@@ -181,6 +181,10 @@ def test_shipped_pipeline_features_follow_character_offsets(nlp):
     lemmas = {token.text: token.lemma_ for token in doc}
     assert lemmas["湖"].startswith("B-") and lemmas["省"].startswith("E-")
     assert doc[len(doc) - 1].tag_ == "工作"
+    # the lexicon features too: a place word of three characters begins at 湖
+    assert "kg_lexicon_sets" in nlp.pipe_names
+    boundary = {token.text: token.dep_ for token in doc}
+    assert "L3" in boundary["湖"].split("|")[0]
 
 
 def test_split_is_deterministic_every_tenth_block():

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sys
@@ -37,6 +36,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import limit_threads
 from kg.errors import KgError
 from kg.statistical_ner import NER_LABELS, EntitySpan, bio_to_spans, load_ner_model, predict_spans
 
@@ -355,12 +355,6 @@ def alignment_rate(nlp, sentences: Iterable[Sentence]) -> float:
 
 
 # --- training -----------------------------------------------------------------------
-
-
-def limit_threads() -> None:
-    """One BLAS/OpenMP thread: training shares the machine with other work."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
 
 
 def name_run_share(config_path: Path) -> float:

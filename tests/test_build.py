@@ -234,3 +234,20 @@ def test_a_graph_from_a_worker_is_checked_before_it_is_stored() -> None:
         ProcessedDocument("a.txt", str(doc), "hash", nquads=elsewhere).ntriples_lines()
     with pytest.raises(StoreError, match="a.txt: a worker returned malformed N-Quads"):
         ProcessedDocument("a.txt", str(doc), "hash", nquads="<a> <b> .\n").ntriples_lines()
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("3", "3")])
+def test_importing_kg_limits_blas_threads_unless_the_user_chose(preset, expected):
+    # Parallelism is by processes; one BLAS thread each, set before numpy loads.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    if preset is not None:
+        env["OMP_NUM_THREADS"] = preset
+    code = "import kg, os, sys; sys.stdout.write(os.environ['OMP_NUM_THREADS'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == expected

@@ -36,7 +36,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg import limit_threads
 from kg.errors import KgError
 from kg.statistical_ner import NER_LABELS, EntitySpan, bio_to_spans, load_ner_model, predict_spans
 
@@ -403,10 +402,9 @@ def train_ner(
 
     ``overrides`` are spaCy config overrides (``{"training.max_steps": 2000}``).
     ``name_runs`` overrides the config's ``[kg_augment] name_run_share``.
-    Training runs on CPU; call :func:`limit_threads` before importing numpy to
-    keep it to one core.
+    Training runs on CPU, on one BLAS thread (:func:`kg.limit_threads` runs
+    when kg is imported).
     """
-    limit_threads()
     from spacy.cli.train import train as spacy_train
 
     config = config or DEFAULT_CONFIG

@@ -8,6 +8,7 @@ assembling paths themselves.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -35,6 +36,21 @@ def queries_dir() -> Path:
 
 def models_dir() -> Path:
     return PACKAGE_DIR / "models"
+
+
+@lru_cache(maxsize=1)
+def jieba_word_tags() -> dict[str, str]:
+    """jieba's dictionary word → part-of-speech table (loads jieba's dictionary once per process).
+
+    One reader for the extraction rules (is this word a verb?) and the NER's
+    features (the tag of each dictionary word), so both see the same table.
+    """
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)  # no "Building prefix dict" chatter on stderr
+    jieba.initialize()
+    return jieba.posseg.dt.word_tag_tab
 
 
 def ner_model_dir() -> Path:

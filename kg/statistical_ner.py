@@ -44,7 +44,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.errors import ModelError
-from kg.resources import ner_model_dir
+from kg.resources import jieba_word_tags, ner_model_dir
 
 #: Labels the model predicts (MSRA's three classes).
 NER_LABELS = ("PER", "LOC", "ORG")
@@ -156,17 +156,6 @@ def char_bigrams(doc: Doc) -> Doc:
     return doc
 
 
-@lru_cache(maxsize=1)
-def _jieba_word_tags() -> dict[str, str]:
-    """jieba's dictionary word → part-of-speech table (loads jieba once per process)."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(60)  # no "Building prefix dict" chatter on stderr
-    jieba.initialize()
-    return jieba.posseg.dt.word_tag_tab
-
-
 def word_positions(words: Iterable[str], word_tags: dict[str, str]) -> list[tuple[str, str]]:
     """For each character of the joined ``words``: ``(place-tag, word)``.
 
@@ -192,7 +181,7 @@ def jieba_word_features(doc: Doc) -> Doc:
         return doc
     import jieba
 
-    features = word_positions(jieba.cut(doc.text), _jieba_word_tags())
+    features = word_positions(jieba.cut(doc.text), jieba_word_tags())
     if len(features) != len(doc.text):  # jieba is expected to keep every character
         features = [("S-x", char) for char in doc.text]
     return _set_character_features(doc, features, (LEMMA, TAG))
@@ -210,15 +199,6 @@ def _set_character_features(
     rows = [tuple(add(value) for value in features[token.idx]) for token in doc]
     doc.from_array(list(attrs), numpy.asarray(rows, dtype="uint64"))
     return doc
-
-
-@lru_cache(maxsize=1)
-def _jieba_dictionary():
-    """jieba's default tokenizer, initialised, and its word→tag table."""
-    import jieba
-
-    tags = _jieba_word_tags()
-    return jieba.dt, tags
 
 
 def lexicon_sets(
@@ -279,9 +259,11 @@ def lexicon_features(doc: Doc) -> Doc:
     """Set DEP and MORPH to the lexicon words that cover each token's first character."""
     if not len(doc):
         return doc
-    tokenizer, word_tags = _jieba_dictionary()
+    import jieba
+
+    word_tags = jieba_word_tags()  # also initialises jieba's dictionary
     text = doc.text
-    features = lexicon_sets(text, tokenizer.get_DAG(text), word_tags)
+    features = lexicon_sets(text, jieba.dt.get_DAG(text), word_tags)
     return _set_character_features(doc, features, (DEP, MORPH))
 
 

@@ -80,7 +80,6 @@ SERIALISATION_PREFIXES: dict[str, str] = {"rdf": str(RDF), **PREFIXES}
 #: and the property of the article node each one sets.
 DOCUMENT_META_PROPERTIES: dict[str, URIRef] = {
     "content_hash": KG.contentHash,
-    "extractor": KG.extractor,
     "source_file": KG.sourceFile,
     "title": DCTERMS.title,
 }

@@ -422,6 +422,7 @@ class RelationRules:
             m for m in top + nested if m.rule.startswith("place.") or entities[keys[id(m)]].cls in
             ("Village", "Township", "Subdistrict")
         ]
+        abbreviations = doc.user_data.get("kg_abbreviations", {})
         for idx, sent in enumerate(sentences):
             in_sent = [m for m in top if sent.start <= m.start and m.end <= sent.end]
             view = rel.SentenceView(idx, sent, in_sent, keys, entities, text)
@@ -432,10 +433,10 @@ class RelationRules:
                 out += rel.group_words(
                     view,
                     history + [(m, keys[id(m)]) for m in in_sent],
-                    doc.user_data.get("kg_abbreviations", {}),
+                    abbreviations,
                 )
             if "membership" in on:
-                out += rel.abbreviated_members(view, doc.user_data.get("kg_abbreviations", {}))
+                out += rel.abbreviated_members(view, abbreviations)
             for family, rule in SENTENCE_RULES:
                 if family in on:
                     out += rule(view)

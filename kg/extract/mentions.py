@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from kg.extract import lexicon as lx
 from kg.gazetteer import Gazetteer, short_forms
+from kg.resources import jieba_word_tags
 
 HAN = r"\u3400-\u9fff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -143,9 +144,7 @@ def is_han(text: str) -> bool:
 
 
 def _word_tag(word: str) -> str | None:
-    from jieba import posseg
-
-    return posseg.dt.word_tag_tab.get(word)
+    return jieba_word_tags().get(word)
 
 
 def _is_stop_token(word: str, use_tags: bool = True) -> bool:

@@ -423,7 +423,9 @@ def ship_model(model_dir: Path, target: Path | None = None) -> Path:
 
     Only what ``spacy.load`` reads is copied, and the corpus paths recorded in
     its config are cleared, since they point into a training folder that the
-    installed package will not have.
+    installed package will not have. The vocabulary's string table is emptied
+    (:func:`prune_strings`): it only maps hashes back to text, which prediction
+    never does, and it is a fifth of the package's size.
     """
     import shutil
 
@@ -441,7 +443,25 @@ def ship_model(model_dir: Path, target: Path | None = None) -> Path:
     config["paths"]["train"] = None
     config["paths"]["dev"] = None
     config.to_disk(target / "config.cfg")
+    prune_strings(target)
     return target
+
+
+def prune_strings(model_dir: Path) -> int:
+    """Empty ``vocab/strings.json`` of a saved pipeline; return the bytes saved.
+
+    The string table lists every character, bigram and feature string seen in
+    training so that a hash can be printed as text. The model reads hashes
+    only (spaCy's hashes do not depend on the table), and the labels the
+    NER predicts are stored with the NER itself, so the shipped pipeline tags
+    exactly as before without it (tests/test_ner_train.py checks that).
+    """
+    strings = model_dir / "vocab" / "strings.json"
+    if not strings.is_file():
+        return 0
+    before = strings.stat().st_size
+    strings.write_text("[]", encoding="utf-8")
+    return before - strings.stat().st_size
 
 
 # --- evaluation ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Training-data helpers of kg.ner_train: the synthetic name-run augmentation.
+"""Training helpers of kg.ner_train: the synthetic name-run augmentation and shipping.
 
 The corpora here are tiny hand-written stand-ins (not MSRA text), so the tests
 check the construction rules: names come only from the given split, every
@@ -18,8 +18,10 @@ from kg.ner_train import (
     name_run_blocks,
     name_run_share,
     person_names,
+    ship_model,
     with_name_runs,
 )
+from kg.statistical_ner import default_model_dir, load_ner_model, predict_spans
 
 
 def sentence(text: str, *entities: tuple[str, str]) -> Sentence:
@@ -98,3 +100,21 @@ def test_name_run_share_reads_the_config_section(tmp_path: Path):
     assert name_run_share(config) == 0.03
     config.write_text("[nlp]\nlang = \"zh\"\n")
     assert name_run_share(config) == 0.0
+
+
+def test_shipping_empties_the_string_table_and_tags_the_same(tmp_path: Path):
+    # Ship a copy of the shipped model whose string table is full again (as a
+    # freshly trained model-best's is), then compare its tags with the original's.
+    import json
+    import shutil
+
+    trained = tmp_path / "model-best"
+    shutil.copytree(default_model_dir(), trained)
+    strings = ["甲乙", "乙丙", *(f"feature{i}" for i in range(1000))]
+    (trained / "vocab" / "strings.json").write_text(json.dumps(strings), encoding="utf-8")
+    shipped = ship_model(trained, tmp_path / "ner-zh")
+    assert json.loads((shipped / "vocab" / "strings.json").read_text(encoding="utf-8")) == []
+    texts = ["国务院总理李强在湖南省长沙市考察。", "北京大学的学生参观了故宫博物院。"]
+    original = list(predict_spans(load_ner_model(), texts))
+    assert list(predict_spans(load_ner_model(shipped), texts)) == original
+    assert original[0]  # the comparison is between real taggings

@@ -29,11 +29,12 @@ from kg.store import (
     GraphStore,
     canonical_language_tag,
     ntriples_line,
+    prefix_header,
     replace_graph_update,
     restore_language_tags,
-    route_trig_lines,
     to_ox_term,
     to_rdflib_term,
+    trig_graph_block,
 )
 from kg.vocab import DATA_BASE, KG
 
@@ -523,29 +524,23 @@ def test_language_tags_get_their_case_back_only_after_a_closing_quote() -> None:
     assert r'"x\"@en-us\" not a tag"' in fixed  # an escaped quote inside a string is text
 
 
-def split_trig_dump(text: str) -> tuple[str, str]:
-    """What the export writes to graph.ttl and graph.trig for one dump."""
-    union: list[str] = []
-    named: list[str] = []
-    for where, line in route_trig_lines(text.splitlines(keepends=True)):
-        if where != "named":
-            union.append(line)
-        if where != "union":
-            named.append(line)
-    return "".join(union), "".join(named)
-
-
-def test_a_trig_dump_splits_into_union_and_named_graphs() -> None:
-    dump = (
-        "@prefix kg: <https://w3id.org/kg-zh/ontology#> .\n"
-        "<http://x/a> kg:p 1 .\n"
-        "<http://x/g> {\n\t<http://x/a> kg:p 1 .\n}\n"
-        "<http://x/b> kg:p \"{\" .\n"
-    )
-    union, named = split_trig_dump(dump)
-    assert union.startswith("@prefix kg:") and named.startswith("@prefix kg:")
-    assert "<http://x/g> {" not in union and '<http://x/b> kg:p "{" .' in union
-    assert named.endswith("<http://x/g> {\n\t<http://x/a> kg:p 1 .\n}\n")
+def test_a_graph_block_wraps_the_turtle_dump_of_one_graph() -> None:
+    store = ox.Store()
+    graph, subject = ox.NamedNode("http://x/g"), ox.NamedNode("http://x/a")
+    kg_p, kg_q = ox.NamedNode(f"{KG}p"), ox.NamedNode(f"{KG}q")
+    store.add(ox.Quad(subject, kg_p, ox.Literal("枫泾 {", language="zh-Hans"), graph))
+    store.add(ox.Quad(subject, kg_q, ox.Literal("1}\n2"), graph))
+    store.add(ox.Quad(subject, kg_q, ox.Literal("union only"), ox.DefaultGraph()))
+    turtle = store.dump(format=ox.RdfFormat.TURTLE, from_graph=graph, prefixes={"kg": str(KG)})
+    block = trig_graph_block(graph, turtle)
+    assert block.startswith("<http://x/g> {\n\t<http://x/a> ") and block.endswith("\n}\n")
+    assert "@prefix" not in block and "union only" not in block
+    assert '"枫泾 {"@zh-Hans' in block  # the tag gets its case back
+    text = prefix_header({"kg": str(KG)}) + block
+    assert {(q.predicate, q.object, q.graph_name) for q in ox.parse(text, ox.RdfFormat.TRIG)} == {
+        (kg_p, ox.Literal("枫泾 {", language="zh-hans"), graph),
+        (kg_q, ox.Literal("1}\n2"), graph),
+    }
 
 
 def test_several_documents_replace_in_one_request_from_ntriples_lines(tmp_path: Path) -> None:

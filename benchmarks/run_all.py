@@ -25,6 +25,7 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ner", "ner_speed.py", ("--repeat", "3")),
     ("build", "bench_build.py", ("--unit", "250", "--workers", "2", "--speedup-on", "x4")),
     ("query", "bench_query.py", ("--limit-s", "30", "--reuse")),
+    ("export", "bench_export.py", ("--repeat", "3")),
     ("ablation", "ablation.py", ()),
 )
 

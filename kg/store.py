@@ -26,7 +26,10 @@ document through it quad by quad could leave half a document behind. Instead
 transaction. The request (:func:`replace_graph_update`) removes from the
 default graph the triples that only the old version of the document
 contributed, drops the document's graph, and inserts the new triples into both
-the document's graph and the default graph. A build killed at any point (even by
+the document's graph and the default graph. A document whose graph is not
+stored yet (the common case) needs no removal, and goes in as one
+``pyoxigraph.Store.load`` of N-Quads instead, which is just as transactional
+and faster. A build killed at any point (even by
 SIGKILL) therefore leaves every document, and the union, either as it was before
 or as it is after, never mixed; a re-run only has to redo the documents whose
 content hash changed (:meth:`GraphStore.content_hash`). ``bulk_load`` and
@@ -202,6 +205,32 @@ def replace_graph_lines_update(graph: ox.NamedNode, lines: Iterable[str]) -> str
         body = "\n".join(unique)
         request += f" ;\nINSERT DATA {{\n{body}\nGRAPH {graph} {{\n{body}\n}} }}"
     return request
+
+
+def new_graphs_nquads(graphs: Iterable[tuple[ox.NamedNode, Iterable[str]]]) -> str:
+    """N-Quads that add graphs not yet stored: each line in its graph and in the union.
+
+    ``lines`` are N-Triples lines from Oxigraph's writer (``<s> <p> <o> .``);
+    a line that is not one (for instance a quad that names another graph)
+    becomes a syntax error of the load, never a triple in the wrong graph.
+    """
+    out: list[str] = []
+    for graph, lines in graphs:
+        name = str(graph)
+        for line in lines:
+            out.append(f"{line}\n{line[:-1]}{name} .\n")
+    return "".join(out)
+
+
+def rewritten_ntriples(lines: Iterable[str]) -> list[str]:
+    """N-Triples ``lines`` parsed and written again by Oxigraph; SyntaxError for a non-triple.
+
+    What makes lines from elsewhere safe to place in a SPARQL update
+    (:func:`replace_graph_lines_update`): only terms Oxigraph wrote get there.
+    """
+    text = "".join(f"{line}\n" for line in lines)
+    triples = ox.parse(text, ox.RdfFormat.N_TRIPLES)
+    return [f"{t.subject} {t.predicate} {t.object} ." for t in triples]
 
 
 REBUILD_UNION_UPDATE = "DROP SILENT DEFAULT ;\nINSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -441,28 +470,43 @@ class GraphStore:
     def replace_documents(self, graphs: Iterable[tuple[URIRef, Iterable[str]]]) -> int:
         """Replace several document graphs in one transaction; return how many.
 
-        Each graph is given as N-Triples lines written by Oxigraph (see
-        :func:`ntriples_line`), which is how graphs that arrive as text (from
-        build workers) are stored without becoming rdflib objects first.
+        Each graph is given as N-Triples lines (see :func:`ntriples_line`),
+        which is how graphs that arrive as text (from build workers) are
+        stored without becoming rdflib objects first. Every line is parsed by
+        Oxigraph on the way in; one that is not a triple fails the whole write.
+
+        When none of the graphs is in the store yet (every document of a first
+        build), nothing has to be removed, and the lines go in as one N-Quads
+        load instead of a SPARQL update: the same single transaction, a third
+        less time (``Store.load`` skips the update's query parsing and
+        evaluation; benchmarks/README.md).
         """
         store = self._writable()
         names: list[URIRef] = []
-        requests = []
+        batch: list[tuple[ox.NamedNode, list[str]]] = []
         for doc_iri, lines in graphs:
             if not isinstance(doc_iri, URIRef):
                 raise StoreError(f"a document graph needs an IRI name, got {doc_iri!r}")
             names.append(doc_iri)
-            requests.append(replace_graph_lines_update(to_ox_term(doc_iri), lines))
-        if not requests:
+            batch.append((to_ox_term(doc_iri), list(dict.fromkeys(lines))))
+        if not batch:
             return 0
         try:
-            store.update(" ;\n".join(requests))
+            if any(store.contains_named_graph(graph) for graph, _ in batch):
+                store.update(
+                    " ;\n".join(
+                        replace_graph_lines_update(g, rewritten_ntriples(lines))
+                        for g, lines in batch
+                    )
+                )
+            else:
+                store.load(new_graphs_nquads(batch), format=ox.RdfFormat.N_QUADS)
         except (SyntaxError, OSError, RuntimeError) as exc:
             shown = ", ".join(str(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
             raise StoreError(
-                f"could not write {len(requests)} document graphs ({shown}): {exc}"
+                f"could not write {len(batch)} document graphs ({shown}): {exc}"
             ) from exc
-        return len(requests)
+        return len(batch)
 
     def remove_document(self, doc_iri: URIRef) -> bool:
         """Drop the graph of ``doc_iri`` and its share of the union; return whether it existed."""

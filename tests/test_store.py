@@ -543,6 +543,30 @@ def test_a_graph_block_wraps_the_turtle_dump_of_one_graph() -> None:
     }
 
 
+def test_a_bad_line_fails_the_whole_write_on_both_write_paths(tmp_path: Path) -> None:
+    docs = sample_documents()
+    good = [ntriples_line(t) for t in docs[DOC_A]]
+    injected = (
+        '<http://x/a> <http://x/b> "x" } } ; DROP ALL ; INSERT DATA { GRAPH <http://x/g> '
+        '{ <http://x/a> <http://x/b> "y" .'
+    )
+    bad_lines = [
+        "<http://x/a> <http://x/b> .",  # no object
+        "<http://x/a> <http://x/b> <http://x/c> <http://x/other> .",  # a quad of another graph
+        injected,
+    ]
+    with GraphStore.open(tmp_path / "s") as store:
+        store.replace_document(DOC_B, docs[DOC_B])
+        before = (store.union_triples(), store.document_iris())
+        for bad in bad_lines:
+            # DOC_A is new (loaded as N-Quads); DOC_B exists (replaced by an update)
+            for doc in (DOC_A, DOC_B):
+                with pytest.raises(StoreError, match="could not write 1 document graphs"):
+                    store.replace_documents([(doc, [*good, bad])])
+                assert (store.union_triples(), store.document_iris()) == before
+        assert store.document_triples(DOC_B) == set(docs[DOC_B])
+
+
 def test_several_documents_replace_in_one_request_from_ntriples_lines(tmp_path: Path) -> None:
     docs = sample_documents()
     with GraphStore.open(tmp_path / "lines") as store:

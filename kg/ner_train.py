@@ -154,6 +154,7 @@ def read_sighan_test(test_file: Path = DEFAULT_TEST_FILE) -> list[Sentence]:
 #: Config section and key that hold the share of synthetic name-run blocks.
 AUGMENT_SECTION = "kg_augment"
 NAME_RUN_SHARE_KEY = "name_run_share"
+TRAIN_ON_DEV_KEY = "train_on_dev"
 
 _HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 #: An ethnic group named after an enumeration comma or an opening parenthesis ("、X族").
@@ -364,6 +365,20 @@ def name_run_share(config_path: Path) -> float:
     return float(config.get(AUGMENT_SECTION, {}).get(NAME_RUN_SHARE_KEY, 0.0))
 
 
+def train_on_dev(config_path: Path) -> bool:
+    """The config's ``[kg_augment] train_on_dev`` (False when absent).
+
+    True trains on all of MSRA's train file, the dev blocks included, for a
+    final model whose configuration was already chosen on the held-out dev
+    split; its dev scores are then not held out, and only the test file says
+    how good it is.
+    """
+    from spacy import util
+
+    config = util.load_config(config_path, interpolate=False)
+    return bool(config.get(AUGMENT_SECTION, {}).get(TRAIN_ON_DEV_KEY, False))
+
+
 def prepare_corpora(
     output_dir: Path,
     config: Path,
@@ -371,15 +386,19 @@ def prepare_corpora(
     dev_every: int = 10,
     name_runs: float = 0.0,
     seed: int = 0,
+    include_dev: bool = False,
 ) -> tuple[Path, Path]:
     """Convert MSRA train to ``output_dir/corpus/{train,dev}.spacy`` with the config's tokenizer.
 
     ``name_runs`` is the share of synthetic name-run blocks added to each
     split, built from that split's own names (see :func:`name_run_blocks`), so
-    that model selection on dev also sees runs.
+    that model selection on dev also sees runs. ``include_dev`` also trains on
+    the dev blocks (see :func:`train_on_dev`).
     """
     nlp = tokenizer_only_pipeline(config)
     train, dev = split_train_dev(read_msra_train(train_zip), dev_every)
+    if include_dev:
+        train = [*train, *dev]
     train = with_name_runs(train, name_runs, seed)
     dev = with_name_runs(dev, name_runs, seed + 1)
     corpus_dir = output_dir / "corpus"
@@ -412,7 +431,9 @@ def train_ner(
         raise TrainingDataError(f"{config}: training config not found")
     output_dir = Path(output_dir)
     share = name_run_share(config) if name_runs is None else name_runs
-    train_path, dev_path = prepare_corpora(output_dir, config, train_zip, dev_every, share)
+    train_path, dev_path = prepare_corpora(
+        output_dir, config, train_zip, dev_every, share, include_dev=train_on_dev(config)
+    )
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
     spacy_train(config, output_path=output_dir, overrides=settings, use_gpu=-1)
     return output_dir / "model-best"

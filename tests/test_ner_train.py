@@ -19,6 +19,7 @@ from kg.ner_train import (
     name_run_share,
     person_names,
     ship_model,
+    train_on_dev,
     with_name_runs,
 )
 from kg.statistical_ner import default_model_dir, load_ner_model, predict_spans
@@ -100,6 +101,14 @@ def test_name_run_share_reads_the_config_section(tmp_path: Path):
     assert name_run_share(config) == 0.03
     config.write_text("[nlp]\nlang = \"zh\"\n")
     assert name_run_share(config) == 0.0
+
+
+def test_train_on_dev_reads_the_config_section(tmp_path: Path):
+    config = tmp_path / "a.cfg"
+    config.write_text("[nlp]\nlang = \"zh\"\n\n[kg_augment]\ntrain_on_dev = true\n")
+    assert train_on_dev(config) is True
+    config.write_text("[nlp]\nlang = \"zh\"\n\n[kg_augment]\nname_run_share = 0.03\n")
+    assert train_on_dev(config) is False
 
 
 def test_shipping_empties_the_string_table_and_tags_the_same(tmp_path: Path):

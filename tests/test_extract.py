@@ -269,6 +269,20 @@ def test_qian_shou_cheng_li_alliance_gives_members_and_cooperation(nlp: Language
     assert ("木渎镇", "西塘镇") in cooperation or ("西塘镇", "木渎镇") in cooperation
 
 
+def test_a_branch_agreement_is_not_a_branch_and_its_signers_join_the_alliance(
+    nlp: Language,
+) -> None:
+    text = (
+        "木渎镇举办园区党建活动。木渎镇社区党群服务中心党支部、胥口经济合作社党支部"
+        "与8家园区党组织签订了灵岩“同心联盟”党支部联建协议。"
+    )
+    ex = extract(nlp, text)
+    assert by_label(ex, "同心联盟").cls == "Alliance"
+    assert not any("协议" in e.label or "灵岩“" in e.label for e in ex.entities.values())
+    members = {s for s, o in relations(ex, "memberOf") if o == "同心联盟"}
+    assert members == {"木渎镇社区党群服务中心党支部", "胥口经济合作社党支部"}
+
+
 # --------------------------------------------------------------------------- offsets
 
 

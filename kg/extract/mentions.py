@@ -499,6 +499,8 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
             continue
         if suffix == "局" and text[suf_start - 1 : end] in NOT_BUREAU:
             continue
+        if _AGREEMENT_AFTER_RE.match(text, end):
+            continue  # X党支部联建协议: the suffix names the kind of agreement
         start = extend_left(text, suf_start, ends_to_starts)
         name = text[start:end]
         bare = len(name) == len(suffix) and not name.startswith(("中共", "中国共产党"))
@@ -518,6 +520,11 @@ def find_organisations(text: str, ends_to_starts: dict[int, int]) -> list[Mentio
             cls = "PartyOrganization"
         found.append(Mention(start, end, name, cls, "org.suffix"))
     return _nest_same_start(found)
+
+
+#: After an organisation suffix, a kind of agreement or pairing: ``…党支部联建协议``
+#: names the agreement between branches, not a branch.
+_AGREEMENT_AFTER_RE = re.compile(r"(联建|共建|结对|结对共建)(合作)?(协议|框架协议|备忘录)")
 
 
 #: A suffix followed by one of these characters is part of a longer word (党组织).

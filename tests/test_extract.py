@@ -283,6 +283,22 @@ def test_a_branch_agreement_is_not_a_branch_and_its_signers_join_the_alliance(
     assert members == {"木渎镇社区党群服务中心党支部", "胥口经济合作社党支部"}
 
 
+def test_a_preposition_fused_with_a_place_does_not_start_a_body_name(nlp: Language) -> None:
+    # jieba's dictionary lists 从如皋 as a person's name; the walk left must stop at 从
+    ex = extract(nlp, "代表团从如皋市委宣传部出发，前往萧山区。")
+    body = by_label(ex, "如皋市委宣传部")
+    assert body.cls == "PartyOrganization"
+    assert not any(e.label.startswith(("代表团", "从")) for e in ex.entities.values())
+    assert ("如皋市委宣传部", "如皋市") in relations(ex, "locatedIn")
+
+
+def test_a_body_named_after_its_province_and_district_lies_in_the_district(
+    nlp: Language,
+) -> None:
+    ex = extract(nlp, "由浙江省萧山区委组织部发起的活动在瓜沥镇举行。")
+    assert related(ex, "萧山区委组织部", "locatedIn", "萧山区").rule == "relation.name_containment"
+
+
 # --------------------------------------------------------------------------- offsets
 
 

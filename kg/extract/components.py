@@ -414,7 +414,7 @@ class RelationRules:
         sentence_of = _sentence_index(sentences, len(text))
         out: list[Relation] = []
         if "containment" in on:
-            out += rel.containment(nested, keys, entities, sentence_of, text, sentences)
+            out += rel.containment(nested, keys, entities, sentence_of, text, sentences, gaz)
         if "brands" in on:
             out += rel.nested_brands(nested, keys, sentence_of, sentences, entities, text)
         history: list[tuple[mn.Mention, str]] = []

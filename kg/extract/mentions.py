@@ -232,6 +232,10 @@ def extend_left(
                 if pos - tok_start >= 4:
                     break
         word = text[tok_start:pos]
+        if len(word) >= 3 and word[0] in STRONG_STOP_CHARS and _word_tag(word) == "nr":
+            # 由/从 + a place's name, which jieba's dictionary lists as a person's name
+            pos = tok_start + 1
+            break
         if _word_tag(word) is None and any(c in STRONG_STOP_CHARS for c in word):
             cut = max(i for i, c in enumerate(word) if c in STRONG_STOP_CHARS)
             if cut < len(word) - 1 and not _is_stop_token(word[cut + 1 :], use_tags):

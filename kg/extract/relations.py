@@ -194,6 +194,7 @@ def containment(
     sentence_of: dict[int, int],
     text: str,
     sentences: Sequence[Span],
+    gaz: Gazetteer | None = None,
 ) -> Iterator[Relation]:
     """A body whose name starts with a place (or with another body) lies in it."""
     for m in mentions:
@@ -210,7 +211,7 @@ def containment(
             continue
         prefix = text[parent.start : m.start]
         if prefix not in ("", "中共", "中国共产党") and not _only_places(
-            prefix, mentions, parent, m
+            prefix, mentions, parent, m, gaz
         ):
             continue
         m_ent = entities[keys[id(m)]]
@@ -260,11 +261,32 @@ def _contained(
         yield r
 
 
-def _only_places(prefix: str, mentions: Sequence[Mention], parent: Mention, m: Mention) -> bool:
+def _only_places(
+    prefix: str,
+    mentions: Sequence[Mention],
+    parent: Mention,
+    m: Mention,
+    gaz: Gazetteer | None = None,
+) -> bool:
+    """Whether ``prefix`` (the name before ``m``) is made of places only.
+
+    A province at the very front (浙江省萧山区委组织部) counts although it is no
+    longer a nested mention: the linker drops provinces named only inside a
+    body's formal name, which ``gaz`` recognises instead.
+    """
     inner = [x for x in mentions if x.parent is parent and x.end <= m.start]
     covered = sum(x.end - x.start for x in inner)
     lead = 2 if prefix.startswith("中共") else (5 if prefix.startswith("中国共产党") else 0)
-    return covered + lead == len(prefix)
+    rest = len(prefix) - lead - covered
+    if rest == 0:
+        return True
+    head = prefix[lead : lead + rest]
+    return (
+        gaz is not None
+        and rest > 0
+        and all(x.start >= parent.start + lead + rest for x in inner)
+        and any(d.level == 1 for d in gaz.candidates(head))
+    )
 
 
 def _followed_by_place(m: Mention, mentions: Sequence[Mention]) -> bool:

@@ -299,6 +299,12 @@ def test_a_body_named_after_its_province_and_district_lies_in_the_district(
     assert related(ex, "萧山区委组织部", "locatedIn", "萧山区").rule == "relation.name_containment"
 
 
+def test_a_quoted_slogan_of_two_clauses_names_nothing(nlp: Language) -> None:
+    ex = extract(nlp, "木渎镇举行“携手谋发展，同心创未来”党建联盟签约仪式，启动“灵岩党建”品牌。")
+    assert not any("谋发展" in e.label for e in ex.entities.values())
+    assert by_label(ex, "灵岩党建").cls == "PartyBrand"  # a quoted name still is one
+
+
 # --------------------------------------------------------------------------- offsets
 
 

@@ -656,6 +656,7 @@ def unwrap_party_branch(m: Mention) -> Mention | None:
 
 _QUOTED_RE = re.compile(r"“([^“”\n]{1,16})”|「([^「」\n]{1,16})」|『([^『』\n]{1,16})』")
 _HEADS_BY_LENGTH = sorted(lx.QUOTED_HEADS, key=len, reverse=True)
+_CLAUSE_PUNCTUATION_RE = re.compile(r"[,，;；:：!！?？。]")
 #: The word that makes a quoted name a party-building brand on its own.
 _BRAND_TAIL = "党建"
 
@@ -667,6 +668,8 @@ def find_quoted_names(text: str, ends_to_starts: dict[int, int]) -> list[Mention
         inner = next(g for g in m.groups() if g is not None)
         if inner in lx.QUOTED_STOPLIST or not _HAN_RE.search(inner):
             continue
+        if _CLAUSE_PUNCTUATION_RE.search(inner):
+            continue  # “A促发展,B聚合力”: a slogan of two clauses, not a name
         after = text[m.end() : m.end() + 12]
         head = None
         middle = ""

@@ -357,12 +357,16 @@ def alignment_rate(nlp, sentences: Iterable[Sentence]) -> float:
 # --- training -----------------------------------------------------------------------
 
 
-def name_run_share(config_path: Path) -> float:
-    """The config's ``[kg_augment] name_run_share`` (0.0 when absent, as in older configs)."""
+def augment_settings(config_path: Path) -> dict:
+    """The config's ``[kg_augment]`` section, kg's own training settings ({} when absent)."""
     from spacy import util
 
-    config = util.load_config(config_path, interpolate=False)
-    return float(config.get(AUGMENT_SECTION, {}).get(NAME_RUN_SHARE_KEY, 0.0))
+    return dict(util.load_config(config_path, interpolate=False).get(AUGMENT_SECTION, {}))
+
+
+def name_run_share(config_path: Path) -> float:
+    """The config's ``[kg_augment] name_run_share`` (0.0 when absent, as in older configs)."""
+    return float(augment_settings(config_path).get(NAME_RUN_SHARE_KEY, 0.0))
 
 
 def train_on_dev(config_path: Path) -> bool:
@@ -373,10 +377,7 @@ def train_on_dev(config_path: Path) -> bool:
     split; its dev scores are then not held out, and only the test file says
     how good it is.
     """
-    from spacy import util
-
-    config = util.load_config(config_path, interpolate=False)
-    return bool(config.get(AUGMENT_SECTION, {}).get(TRAIN_ON_DEV_KEY, False))
+    return bool(augment_settings(config_path).get(TRAIN_ON_DEV_KEY, False))
 
 
 def prepare_corpora(

@@ -292,13 +292,18 @@ def prefix_header(prefixes: Mapping[str, str]) -> str:
     return "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(prefixes.items()))
 
 
+def _with_language_tags(line: str) -> str:
+    """One line of Oxigraph's output with its language tags restored (cheap when it has none)."""
+    return restore_language_tags(line) if '"@' in line else line
+
+
 def turtle_body_lines(turtle: bytes) -> Iterator[str]:
     """The statement lines of a Turtle dump: no ``@prefix`` lines, no blank lines,
     language tags restored (:func:`restore_language_tags`)."""
     for line in turtle.decode("utf-8").splitlines(keepends=True):
         if line.startswith("@prefix ") or not line.strip():
             continue
-        yield restore_language_tags(line) if '"@' in line else line
+        yield _with_language_tags(line)
 
 
 def trig_graph_block(graph: ox.NamedNode | ox.BlankNode, turtle: bytes) -> str:
@@ -316,9 +321,7 @@ def write_union_turtle(store: ox.Store, path: Path, scratch: Path) -> None:
     )
     with dump.open(encoding="utf-8", newline="") as lines, atomic_writer(path) as out:
         for line in lines:
-            if '"@' in line:
-                line = restore_language_tags(line)
-            out.write(line.encode("utf-8"))
+            out.write(_with_language_tags(line).encode("utf-8"))
 
 
 def write_named_trig(store: ox.Store, path: Path) -> None:

@@ -232,11 +232,12 @@ def extend_left(
                 if pos - tok_start >= 4:
                     break
         word = text[tok_start:pos]
-        if len(word) >= 3 and word[0] in STRONG_STOP_CHARS and _word_tag(word) == "nr":
+        tag = _word_tag(word)
+        if len(word) >= 3 and word[0] in STRONG_STOP_CHARS and tag == "nr":
             # 由/从 + a place's name, which jieba's dictionary lists as a person's name
             pos = tok_start + 1
             break
-        if _word_tag(word) is None and any(c in STRONG_STOP_CHARS for c in word):
+        if tag is None and any(c in STRONG_STOP_CHARS for c in word):
             cut = max(i for i, c in enumerate(word) if c in STRONG_STOP_CHARS)
             if cut < len(word) - 1 and not _is_stop_token(word[cut + 1 :], use_tags):
                 pos = tok_start + cut + 1
@@ -656,6 +657,7 @@ def unwrap_party_branch(m: Mention) -> Mention | None:
 
 _QUOTED_RE = re.compile(r"“([^“”\n]{1,16})”|「([^「」\n]{1,16})」|『([^『』\n]{1,16})』")
 _HEADS_BY_LENGTH = sorted(lx.QUOTED_HEADS, key=len, reverse=True)
+#: Punctuation that ends a clause: a quoted text holding one is a slogan, not a name.
 _CLAUSE_PUNCTUATION_RE = re.compile(r"[,，;；:：!！?？。]")
 #: The word that makes a quoted name a party-building brand on its own.
 _BRAND_TAIL = "党建"

@@ -278,12 +278,11 @@ def _only_places(
     covered = sum(x.end - x.start for x in inner)
     lead = 2 if prefix.startswith("中共") else (5 if prefix.startswith("中国共产党") else 0)
     rest = len(prefix) - lead - covered
-    if rest == 0:
-        return True
+    if rest <= 0:
+        return rest == 0
     head = prefix[lead : lead + rest]
     return (
         gaz is not None
-        and rest > 0
         and all(x.start >= parent.start + lead + rest for x in inner)
         and any(d.level == 1 for d in gaz.candidates(head))
     )

@@ -575,7 +575,7 @@ def clean_document(raw: RawDocument) -> CleanDocument:
         if position + 1 < len(kept) and line.newline is not None:
             offsets.append(line.newline)
     text = "".join(raw.text[o] for o in offsets)
-    simplified = to_simplified(text)
+    simplified = _joined_simplified(kept, raw.text)
     content_hash = hashlib.sha256(simplified.encode("utf-8")).hexdigest()
 
     metadata = Metadata(
@@ -595,9 +595,24 @@ def clean_document(raw: RawDocument) -> CleanDocument:
         simplified=simplified,
         metadata=metadata,
         raw_offsets=tuple(offsets),
-        script=detect_script(text),
+        script=detect_script(text, simplified),
         content_hash=content_hash,
     )
+
+
+def _joined_simplified(kept: list[_Line], raw: str) -> str:
+    """The Simplified form of the kept lines joined as :func:`clean_document` joins them.
+
+    Each line was converted when it was prepared, and conversion never crosses
+    a line break (it works on runs of Han characters), so joining the converted
+    lines gives ``to_simplified`` of the joined text without a second pass.
+    """
+    parts: list[str] = []
+    for position, line in enumerate(kept):
+        parts.append(line.simple)
+        if position + 1 < len(kept) and line.newline is not None:
+            parts.append(raw[line.newline])
+    return "".join(parts)
 
 
 def _simplified(value: str | None) -> str | None:

@@ -69,14 +69,20 @@ def to_traditional(text: str) -> str:
     return _convert_keeping_length(text, "s2t")
 
 
-def detect_script(text: str) -> str:
+def detect_script(text: str, simplified: str | None = None) -> str:
     """``"Hant"`` when more characters are Traditional-only than Simplified-only, else ``"Hans"``.
 
     A character is Traditional-only when ``t2s`` changes it and Simplified-only
     when ``s2t`` does. Counting both sides copes with mainland-converted
     Traditional text that keeps a few Simplified forms (``干部`` next to ``區``).
+    ``simplified``, when the caller has it, must be ``to_simplified(text)``; a
+    text that it leaves unchanged has no Traditional-only character, so the
+    answer is ``"Hans"`` without converting the other way.
     """
-    simplified = to_simplified(text)
+    if simplified is None:
+        simplified = to_simplified(text)
+    if simplified == text:
+        return "Hans"
     traditional = to_traditional(text)
     hant_only = sum(a != b for a, b in zip(text, simplified, strict=True))
     hans_only = sum(a != b for a, b in zip(text, traditional, strict=True))

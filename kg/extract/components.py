@@ -113,8 +113,8 @@ def token_bounds(doc: Doc) -> list[tuple[int, int]]:
     """(start, end) character offsets of the non-space tokens, read as arrays."""
     if not len(doc):
         return []
-    cols = doc.to_array([IDX, LENGTH, IS_SPACE])
-    return [(int(i), int(i + n)) for i, n, space in cols if not space]
+    cols = doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()
+    return [(i, i + n) for i, n, space in cols if not space]
 
 
 def enabled_families(

@@ -29,11 +29,14 @@ def build_pipeline(
     use_model: bool = False,
     disabled_entity_rules: tuple[str, ...] = (),
     disabled_relation_rules: tuple[str, ...] = (),
+    ner_config: dict[str, object] | None = None,
 ) -> Language:
     """A fresh pipeline; ``use_model`` adds the trained NER as a proposer.
 
     The ``disabled_*`` arguments switch rule families off (for ablations); see
     ``components.ENTITY_RULE_FAMILIES`` and ``components.RELATION_RULE_FAMILIES``.
+    ``ner_config`` overrides the NER proposer's settings (``scope``, ``window``;
+    see ``statistical.StatisticalNer``), for benchmarks that weigh its cost.
     """
     components.ensure_extensions()
     _quiet_jieba()
@@ -44,7 +47,7 @@ def build_pipeline(
     }
     for name in PIPE_NAMES:
         if name == "kg_entity_linker" and use_model:
-            nlp.add_pipe("kg_statistical_ner")
+            nlp.add_pipe("kg_statistical_ner", config=ner_config or {})
         nlp.add_pipe(name, config=configs.get(name, {}))
     return nlp
 
@@ -74,6 +77,8 @@ def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extract
     """Run the pipeline on ``doc`` and collect what it found."""
     nlp = nlp or default_pipeline()
     sdoc = nlp.make_doc(doc.simplified)
+    # spaCy's tokenization is lossless, so the text the components read is this one
+    sdoc.user_data["kg_text"] = doc.simplified
     sdoc.user_data["kg"] = {
         "original": doc.text,
         "title": _simplified_title(doc),

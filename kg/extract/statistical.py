@@ -15,13 +15,17 @@ sentences that carry such a cue; the rules alone handle the rest.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 
+from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract import lexicon as lx
 from kg.extract.components import doc_text
 from kg.extract.mentions import Mention, org_suffix_class
+from kg.model import Span
 
 #: Words near which people are named: titles, bylines, verbs of speech.
 PERSON_CUES = re.compile(
@@ -32,37 +36,122 @@ PERSON_CUES = re.compile(
 _SURNAME_MIN, _SURNAME_MAX = 2, 4
 
 
+#: Where the model reads: every sentence, the sentences with a person cue, or
+#: only a few words either side of each cue (see :func:`ner_ranges`).
+SCOPES = ("sentences", "cued_sentences", "cue_windows")
+
+
 @Language.factory(
     "kg_statistical_ner",
     requires=["doc._.kg_candidates", "doc._.kg_sentences"],
     assigns=["doc._.kg_candidates"],
-    default_config={"model_path": None},
+    default_config={"model_path": None, "scope": "cued_sentences", "window": 12},
 )
-def make_statistical_ner(nlp: Language, name: str, model_path: str | None) -> StatisticalNer:
-    return StatisticalNer(model_path)
+def make_statistical_ner(
+    nlp: Language, name: str, model_path: str | None, scope: str, window: int
+) -> StatisticalNer:
+    return StatisticalNer(model_path, scope, window)
 
 
 class StatisticalNer:
     """Adds model spans that the rules did not already cover."""
 
-    def __init__(self, model_path: str | None) -> None:
+    def __init__(self, model_path: str | None, scope: str = "cued_sentences", window: int = 12):
         from pathlib import Path
 
         from kg.statistical_ner import load_ner_model
 
+        if scope not in SCOPES:
+            raise ValueError(f"unknown NER scope {scope!r}; choose from {', '.join(SCOPES)}")
         self.model = load_ner_model(Path(model_path) if model_path else None)
+        self.scope = scope
+        self.window = window
 
     def __call__(self, doc: Doc) -> Doc:
         from kg.statistical_ner import predict_spans
 
         candidates: list[Mention] = list(doc._.kg_candidates or [])
-        cued = [s for s in doc._.kg_sentences or [] if PERSON_CUES.search(s.text)]
+        text = doc_text(doc)
+        starts, words = doc_words(doc)
+        ranges = ner_ranges(text, doc._.kg_sentences or [], starts, self.scope, self.window)
+        given = [words_between(starts, words, a, b) for a, b in ranges]
+        found_by_range = predict_spans(self.model, [text[a:b] for a, b in ranges], words=given)
         spans: list[tuple[int, int, str]] = []
-        found_by_sentence = predict_spans(self.model, [s.text for s in cued])
-        for sent, found in zip(cued, found_by_sentence, strict=True):
-            spans += [(sent.start + a, sent.start + b, label) for a, b, label in found]
-        doc._.kg_candidates = candidates + model_mentions(doc_text(doc), spans, candidates)
+        for (offset, _), found in zip(ranges, found_by_range, strict=True):
+            spans += [(offset + a, offset + b, label) for a, b, label in found]
+        doc._.kg_candidates = candidates + model_mentions(text, spans, candidates)
         return doc
+
+
+def ner_ranges(
+    text: str, sentences: Sequence[Span], word_starts: Sequence[int], scope: str, window: int
+) -> list[tuple[int, int]]:
+    """The ``(start, end)`` character ranges the model reads, in text order.
+
+    ``cue_windows`` keeps, inside each cued sentence, ``window`` characters
+    either side of every cue, widened to whole words (``word_starts``) so the
+    model sees the same words the tokenizer found, and merged where they meet.
+    """
+    if scope == "sentences":
+        return [(s.start, s.end) for s in sentences]
+    cued = [s for s in sentences if PERSON_CUES.search(s.text)]
+    if scope == "cued_sentences":
+        return [(s.start, s.end) for s in cued]
+    ranges: list[tuple[int, int]] = []
+    for sent in cued:
+        merged: list[list[int]] = []
+        for cue in PERSON_CUES.finditer(sent.text):
+            left = _word_start_at_or_before(word_starts, sent.start + cue.start() - window)
+            right = _word_start_at_or_after(word_starts, sent.start + cue.end() + window)
+            left, right = max(left, sent.start), min(right, sent.end)
+            if merged and left <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], right)
+            else:
+                merged.append([left, right])
+        ranges += [(a, b) for a, b in merged]
+    return ranges
+
+
+def _word_start_at_or_before(starts: Sequence[int], offset: int) -> int:
+    at = bisect_right(starts, offset) - 1
+    return starts[at] if at >= 0 else 0
+
+
+def _word_start_at_or_after(starts: Sequence[int], offset: int) -> int:
+    at = bisect_left(starts, offset)
+    return starts[at] if at < len(starts) else offset
+
+
+def doc_words(doc: Doc) -> tuple[list[int], list[str]]:
+    """The document's ``jieba.cut`` words and their start offsets, read off its tokens.
+
+    The pipeline's tokenizer already segmented the whole text; handing its
+    words to the model saves segmenting each range again. A space that spaCy
+    kept as a token's trailing whitespace is a word of its own here, as jieba
+    yields it.
+    """
+    if not len(doc):
+        return [], []
+    text = doc_text(doc)
+    starts: list[int] = []
+    words: list[str] = []
+    for start, length, space in doc.to_array([IDX, LENGTH, SPACY]).tolist():
+        starts.append(start)
+        words.append(text[start : start + length])
+        if space:
+            starts.append(start + length)
+            words.append(text[start + length])
+    return starts, words
+
+
+def words_between(
+    starts: Sequence[int], words: Sequence[str], start: int, end: int
+) -> list[str] | None:
+    """The words that exactly cover ``text[start:end]``, or None when it cuts a word."""
+    first, stop = bisect_left(starts, start), bisect_left(starts, end)
+    inside = list(words[first:stop])
+    aligned = first < len(starts) and starts[first] == start
+    return inside if aligned and sum(map(len, inside)) == end - start else None
 
 
 def model_mentions(

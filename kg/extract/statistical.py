@@ -122,6 +122,10 @@ def _word_start_at_or_after(starts: Sequence[int], offset: int) -> int:
     return starts[at] if at < len(starts) else offset
 
 
+#: How ``jieba.cut`` splits a run of whitespace: one word per character, CRLF kept whole.
+_JIEBA_SPACE = re.compile(r"\r\n|\s")
+
+
 def doc_words(doc: Doc) -> tuple[list[int], list[str]]:
     """The document's ``jieba.cut`` words and their start offsets, read off its tokens.
 
@@ -136,8 +140,17 @@ def doc_words(doc: Doc) -> tuple[list[int], list[str]]:
     starts: list[int] = []
     words: list[str] = []
     for start, length, space in doc.to_array([IDX, LENGTH, SPACY]).tolist():
-        starts.append(start)
-        words.append(text[start : start + length])
+        word = text[start : start + length]
+        if length > 1 and word.isspace():
+            # spaCy keeps a run of spaces as one token; jieba yields each space
+            at = start
+            for piece in _JIEBA_SPACE.findall(word):
+                starts.append(at)
+                words.append(piece)
+                at += len(piece)
+        else:
+            starts.append(start)
+            words.append(word)
         if space:
             starts.append(start + length)
             words.append(text[start + length])

@@ -132,11 +132,12 @@ def single_threaded_blas() -> AbstractContextManager[object]:
     """A context in which numpy's BLAS runs on one thread.
 
     Why: the model's matrices are small, and OpenBLAS spreading each product
-    over every core cost 60% more CPU for a slower result (``kg eval-ner``:
-    15.3 s CPU at 17.6k chars/s on two threads, 9.5 s at 19.1k on one); with
-    ``--workers`` each process would also fight the others for the cores.
-    Limited only around prediction, so a caller's own numpy work keeps its
-    threads.
+    over every core cost 60% more CPU for a slower result (``kg eval-ner`` with
+    ``OPENBLAS_NUM_THREADS=2``: 15.3 s CPU at 17.6k chars/s; on one thread
+    9.5 s at 19.1k). Importing kg asks for one thread through the environment
+    (:func:`kg.limit_threads`), which comes too late when numpy was imported
+    first, as in a notebook; this limit holds either way. It applies only
+    around prediction, so the caller's own numpy work keeps its threads.
     """
     return _blas_controller().limit(limits=1, user_api="blas")
 

@@ -37,6 +37,9 @@ from kg.query import (
     rich_table,
     run_named_query,
     run_query,
+    sort_result,
+    sparql_order_key,
+    split_trailing_order,
     standalone_named_query,
     standalone_query,
 )
@@ -94,6 +97,127 @@ def test_named_query_gives_the_same_rows_on_both_engines(store, graph, name: str
     assert len(on_oxigraph) > 0
     assert sorted(on_oxigraph.rows, key=repr) == sorted(on_rdflib.rows, key=repr)
     assert len(set(on_oxigraph.rows)) == len(on_oxigraph.rows), "duplicate rows"
+
+
+def _engine_order(store: GraphStore, sparql: str, params: dict[str, str]) -> QueryResult:
+    """The query as Oxigraph answers it, ORDER BY included (what kg used to return)."""
+    from kg.query import _evaluate_on_oxigraph
+
+    terms = {k: param_term(v) for k, v in params.items()}
+    return _evaluate_on_oxigraph(store.pyoxigraph_store, sparql, terms, "test")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_QUERIES))
+def test_named_queries_sorted_by_kg_come_in_the_engines_order(store, name: str) -> None:
+    """kg sorts the rows of a final ORDER BY itself; the order must be Oxigraph's.
+
+    Rows equal on every ORDER BY key may come in any order (the engine's sort
+    is not stable either); everything else must match row for row.
+    """
+    query = load_named_query(name)
+    split = split_trailing_order(query.sparql)
+    assert split is not None, f"{name} should end with an ORDER BY over variables"
+    _, order = split
+    ours = run_named_query(store, name, _params(name))
+    engine = _engine_order(store, query.sparql, _params(name))
+    assert ours.columns == engine.columns
+    assert sorted(ours.rows, key=repr) == sorted(engine.rows, key=repr)
+
+    def keys(result: QueryResult) -> list[tuple]:
+        at = [result.columns.index(column) for column, _ in order]
+        return [tuple(sparql_order_key(row[i]) for i in at) for row in result.rows]
+
+    assert keys(ours) == keys(engine)
+
+
+def test_the_seed_build_is_ordered_as_the_engine_orders_it(seed_build: Path) -> None:
+    """The same on a real build: labels in four scripts, dates, counts, unbound columns."""
+    with GraphStore.open(seed_build, create=False, read_only=True) as store:
+        for query in list_named_queries():
+            params = {"name": "金山区"} if query.params else {}
+            ours = run_named_query(store, query.name, params)
+            engine = _engine_order(store, query.sparql, params)
+            assert ours.rows == engine.rows or (
+                sorted(ours.rows, key=repr) == sorted(engine.rows, key=repr)
+            ), query.name
+            _, order = split_trailing_order(query.sparql) or ("", [])
+            at = [ours.columns.index(column) for column, _ in order]
+            assert [tuple(sparql_order_key(r[i]) for i in at) for r in ours.rows] == [
+                tuple(sparql_order_key(r[i]) for i in at) for r in engine.rows
+            ], query.name
+
+
+@pytest.mark.parametrize(
+    ("sparql", "expected"),
+    [
+        ("SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a",
+         ("SELECT ?a WHERE { ?a ?b ?c } ", [("a", False)])),
+        ("SELECT * WHERE { ?a ?b ?c }\nORDER BY DESC(?b) asc( ?a ) $c\n# done\n",
+         ("SELECT * WHERE { ?a ?b ?c }\n", [("b", True), ("a", False), ("c", False)])),
+    ],
+)
+def test_a_final_order_by_over_variables_is_split_off(sparql: str, expected: tuple) -> None:
+    assert split_trailing_order(sparql) == expected
+
+
+@pytest.mark.parametrize(
+    "sparql",
+    [
+        "SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a LIMIT 10",
+        "SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a OFFSET 2",
+        "SELECT ?a WHERE { ?a ?b ?c } ORDER BY STR(?a)",
+        "SELECT ?a WHERE { { SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a } }",
+        "SELECT ?a WHERE { ?a ?b ?c }",
+        "SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a VALUES ?a { <x:y> }",
+    ],
+)
+def test_other_orderings_are_left_to_the_engine(sparql: str) -> None:
+    assert split_trailing_order(sparql) is None
+
+
+def test_an_order_by_on_an_unprojected_variable_still_works(store) -> None:
+    """kg cannot sort by a column it does not get back; Oxigraph sorts then."""
+    sparql = (
+        "SELECT ?label WHERE { ?s rdfs:label ?label ; kg:adminLevel ?level } "
+        "ORDER BY DESC(?level) ?label"
+    )
+    result = run_query(store, sparql)
+    assert result.columns == ("label",)
+    assert len(result) > 2
+    assert result.rows == _engine_order(store, sparql, {}).rows
+
+
+def test_sparql_order_puts_kinds_and_values_in_order() -> None:
+    from rdflib import BNode, URIRef
+    from rdflib.namespace import XSD
+
+    terms = [
+        Literal("b"), Literal(10), None, URIRef("x:b"), Literal("a", lang="zh-Hans"),
+        Literal(9.5), BNode("n"), URIRef("x:a"), Literal("a"),
+        Literal("2022-01-19T12:20:00+08:00", datatype=XSD.dateTime),
+        Literal("2022-01-19T05:00:00+00:00", datatype=XSD.dateTime),
+    ]
+    ordered = sorted(terms, key=sparql_order_key)
+    assert ordered[:4] == [None, BNode("n"), URIRef("x:a"), URIRef("x:b")]
+    assert ordered[4:6] == [Literal(9.5), Literal(10)]
+    assert ordered[6:9] == [Literal("a"), Literal("a", lang="zh-Hans"), Literal("b")]
+    # 12:20 at +08:00 is 04:20 UTC, before 05:00 UTC
+    assert [str(t) for t in ordered[9:]] == [
+        "2022-01-19T12:20:00+08:00", "2022-01-19T05:00:00+00:00",
+    ]
+
+
+def test_descending_keys_and_ties_keep_the_engines_order() -> None:
+    result = QueryResult(
+        columns=("n", "s"),
+        rows=((Literal(1), Literal("z")), (Literal(2), Literal("y")), (Literal(1), Literal("x"))),
+    )
+    assert sort_result(result, [("n", True)]).rows == (
+        (Literal(2), Literal("y")), (Literal(1), Literal("z")), (Literal(1), Literal("x")),
+    )
+    assert sort_result(result, [("n", False), ("s", False)]).rows == (
+        (Literal(1), Literal("x")), (Literal(1), Literal("z")), (Literal(2), Literal("y")),
+    )
 
 
 def test_townships_by_district(store) -> None:

@@ -345,7 +345,6 @@ _TRAILING_ORDER_BY = re.compile(
     re.IGNORECASE,
 )
 _ORDER_CONDITION = re.compile(r"(?:(ASC|DESC)\s*\(\s*)?[?$]([A-Za-z_]\w*)", re.IGNORECASE)
-_TRAILING_COMMENTS = re.compile(r"(?:\s*\n\s*#[^\n]*)+\s*$")
 
 
 def split_trailing_order(sparql: str) -> tuple[str, list[tuple[str, bool]]] | None:
@@ -355,15 +354,19 @@ def split_trailing_order(sparql: str) -> tuple[str, list[tuple[str, bool]]] | No
     Comment lines after it are ignored; a comment on its own line is needed,
     since ``#`` also occurs inside IRIs.
     """
-    text = _TRAILING_COMMENTS.sub("", "\n" + sparql)[1:]
-    match = _TRAILING_ORDER_BY.search(text)
+    lines = sparql.rstrip().split("\n")
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    text = "\n".join(lines)
+    start = text.upper().rfind("ORDER")
+    match = _TRAILING_ORDER_BY.match(text, start) if start >= 0 else None
     if match is None:
         return None
     keys = [
         (name, (direction or "").upper() == "DESC")
         for direction, name in _ORDER_CONDITION.findall(match.group(1))
     ]
-    return text[: match.start()], keys
+    return text[:start], keys
 
 
 _NUMERIC_TYPES = frozenset(

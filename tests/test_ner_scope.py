@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 import kg.normalise as normalise
 import kg.statistical_ner as statistical_ner
 from kg.clean import clean_document
+from kg.errors import ModelError
 from kg.extract import components
 from kg.extract.pipeline import build_pipeline
 from kg.extract.statistical import (
@@ -220,9 +221,9 @@ def test_ranges_from_hand_made_sentences() -> None:
 
 
 def test_unknown_scope_is_refused_with_the_choices() -> None:
-    with pytest.raises(ValueError, match=r"unknown NER scope 'paragraphs'.*cued_sentences"):
+    with pytest.raises(ModelError, match=r"unknown NER scope 'paragraphs'.*cued_sentences"):
         build_pipeline(use_model=True, ner_config={"scope": "paragraphs"})
-    with pytest.raises(ValueError, match="sentences, cued_sentences, cue_windows"):
+    with pytest.raises(ModelError, match="sentences, cued_sentences, cue_windows"):
         StatisticalNer(None, scope="whole_document")
 
 

@@ -22,6 +22,7 @@ from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.errors import ModelError
 from kg.extract import lexicon as lx
 from kg.extract.components import doc_text
 from kg.extract.mentions import Mention, org_suffix_class
@@ -62,7 +63,7 @@ class StatisticalNer:
         from kg.statistical_ner import load_ner_model
 
         if scope not in SCOPES:
-            raise ValueError(f"unknown NER scope {scope!r}; choose from {', '.join(SCOPES)}")
+            raise ModelError(f"unknown NER scope {scope!r}; choose from {', '.join(SCOPES)}")
         self.model = load_ner_model(Path(model_path) if model_path else None)
         self.scope = scope
         self.window = window

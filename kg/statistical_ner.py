@@ -32,8 +32,9 @@ fraction of a second and every build worker needs it once, not per document.
 The model is loaded with thinc's numpy operations routed to numpy's own BLAS
 instead of the bundled BLIS kernels, with identical predictions: on an AMD
 EPYC (AVX-512) numpy's OpenBLAS multiplied the tok2vec's matrices 3-4x faster
-on one thread, and ``kg eval-ner`` went from 11.4k to 18.7k chars/s; on an
-Intel Xeon, where BLIS does better, from 16.3k to 19.0k (benchmarks/README.md).
+on one thread. With the cheaper feature components below, ``kg eval-ner`` went
+from 11.4k to 18.7k chars/s there, and from 16.3k to 19.0k on an Intel Xeon,
+where BLIS does better (benchmarks/README.md).
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 
@@ -97,6 +98,7 @@ _XSD_STRING = str(XSD.string)
 # --------------------------------------------------------------------------- terms
 
 
+@lru_cache(maxsize=256)
 def canonical_language_tag(tag: str) -> str:
     """Write a BCP 47 tag in its conventional case: ``zh-hans`` → ``zh-Hans``.
 

@@ -104,7 +104,8 @@ def canonical_language_tag(tag: str) -> str:
 
     Language subtags are lower case, four-letter script subtags title case and
     two-letter region subtags upper case; everything after a singleton (``x-``,
-    ``u-`` extensions) stays lower case (RFC 5646 §2.1.1).
+    ``u-`` extensions) stays lower case (RFC 5646 §2.1.1). Cached: every label
+    read from the store passes here, and a store holds a handful of tags.
     """
     parts = tag.lower().split("-")
     out = [parts[0]]

@@ -377,6 +377,9 @@ _NUMERIC_TYPES = frozenset(
     )
 )
 _TEMPORAL_TYPES = frozenset((XSD.dateTime, XSD.date, XSD.dateTimeStamp))
+_RDF_LANG_STRING = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+#: Marks a term not converted yet (None is a value: an unbound variable).
+_MISSING = object()
 
 
 def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
@@ -406,15 +409,11 @@ def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
         instant = _instant(term)
         if instant is not None:
             return (3, 2, instant, str(term))
-    if datatype is None or datatype in (XSD.string, RDF_LANG_STRING):
+    if datatype in (XSD.string, _RDF_LANG_STRING):
         return (3, 1, str(term), term.language or "")
     if datatype == XSD.boolean:
         return (3, 3, str(term) in ("true", "1"), str(term))
     return (3, 4, str(datatype), str(term))
-
-
-_MISSING = object()
-RDF_LANG_STRING = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 
 
 def _instant(term: Literal) -> float | None:

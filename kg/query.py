@@ -387,9 +387,11 @@ def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
 
     Unbound < blank nodes < IRIs < literals. Numbers compare by value,
     dates and times by instant (a time without a zone is taken as UTC),
-    strings by code point, then by language tag. Literals SPARQL cannot
-    compare with each other (a number and a string) are ordered by kind, so
-    the order is total and the same on every run.
+    strings by code point; where SPARQL leaves the order to the engine, it
+    follows Oxigraph's: a string with a language tag comes before the same
+    text without one, and literals of other datatypes compare by their text.
+    Literals SPARQL cannot compare with each other (a number and a string)
+    are ordered by kind, so the order is total and the same on every run.
     """
     if not isinstance(term, Literal):
         if term is None:
@@ -399,7 +401,7 @@ def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
         return (2, str(term)) if isinstance(term, URIRef) else (4, str(term))
     datatype = term.datatype
     if datatype is None:  # the common case: a label
-        return (3, 1, str(term), term.language or "")
+        return _string_key(term)
     if datatype in _NUMERIC_TYPES:
         try:
             return (3, 0, float(term), str(term))
@@ -410,10 +412,15 @@ def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
         if instant is not None:
             return (3, 2, instant, str(term))
     if datatype in (XSD.string, _RDF_LANG_STRING):
-        return (3, 1, str(term), term.language or "")
+        return _string_key(term)
     if datatype == XSD.boolean:
         return (3, 3, str(term) in ("true", "1"), str(term))
-    return (3, 4, str(datatype), str(term))
+    return (3, 4, str(term), str(datatype))
+
+
+def _string_key(term: Literal) -> tuple[Any, ...]:
+    language = term.language
+    return (3, 1, str(term), 0, language.lower()) if language else (3, 1, str(term), 1, "")
 
 
 def _instant(term: Literal) -> float | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, Literal
+from rdflib import RDF, BNode, Literal
 from rich.cells import cell_len
 from test_store import (
     ALLIANCE,
@@ -29,6 +29,7 @@ from test_store import (
 from kg.errors import QueryError
 from kg.query import (
     QueryResult,
+    _evaluate_on_oxigraph,
     format_result,
     list_named_queries,
     load_named_query,
@@ -101,8 +102,6 @@ def test_named_query_gives_the_same_rows_on_both_engines(store, graph, name: str
 
 def _engine_order(store: GraphStore, sparql: str, params: dict[str, str]) -> QueryResult:
     """The query as Oxigraph answers it, ORDER BY included (what kg used to return)."""
-    from kg.query import _evaluate_on_oxigraph
-
     terms = {k: param_term(v) for k, v in params.items()}
     return _evaluate_on_oxigraph(store.pyoxigraph_store, sparql, terms, "test")
 
@@ -200,11 +199,40 @@ def test_sparql_order_puts_kinds_and_values_in_order() -> None:
     ordered = sorted(terms, key=sparql_order_key)
     assert ordered[:4] == [None, BNode("n"), URIRef("x:a"), URIRef("x:b")]
     assert ordered[4:6] == [Literal(9.5), Literal(10)]
-    assert ordered[6:9] == [Literal("a"), Literal("a", lang="zh-Hans"), Literal("b")]
+    assert ordered[6:9] == [Literal("a", lang="zh-Hans"), Literal("a"), Literal("b")]
     # 12:20 at +08:00 is 04:20 UTC, before 05:00 UTC
     assert [str(t) for t in ordered[9:]] == [
         "2022-01-19T12:20:00+08:00", "2022-01-19T05:00:00+00:00",
     ]
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        ['"b"', '"a"@zh-hans', '"B"', '"a"', '"a"@en', '"ab"', '"木渎镇"', '"胥口"@zh-hans'],
+        ['10', '9.5', '-3', '"7"^^xsd:double', '0.25', '"12"^^xsd:long'],
+        ['"2022-01-19T12:20:00+08:00"^^xsd:dateTime', '"2022-01-19T05:00:00Z"^^xsd:dateTime',
+         '"2021-12-31T23:00:00Z"^^xsd:dateTime'],
+        ['"y"^^<x:a>', '"a"^^<x:c>', '"x"^^<x:b>'],
+        ['<x:b>', '<x:a>', '_:n', '<x:aa>'],
+    ],
+)
+def test_kg_orders_each_kind_of_term_as_oxigraph_does(objects: list[str]) -> None:
+    """The same query, sorted by kg and by Oxigraph, on a column of one kind of term."""
+    store = ox.Store()
+    data = "".join(f"<x:s{i}> <x:p> {o} .\n" for i, o in enumerate(objects))
+    store.load(f"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n{data}",
+               format=ox.RdfFormat.TURTLE)
+    for order in ("?o", "DESC(?o)"):
+        sparql = f"SELECT ?o ?s WHERE {{ ?s <x:p> ?o }} ORDER BY {order}"
+        ours = run_query(store, sparql)
+        engine = _evaluate_on_oxigraph(store, sparql, {}, "test")
+        if objects[0].startswith("<"):  # blank nodes are all equal to Oxigraph
+            assert [r[0] for r in ours.rows if not isinstance(r[0], BNode)] == [
+                r[0] for r in engine.rows if not isinstance(r[0], BNode)
+            ]
+        else:
+            assert [r[0] for r in ours.rows] == [r[0] for r in engine.rows], order
 
 
 def test_descending_keys_and_ties_keep_the_engines_order() -> None:

@@ -569,13 +569,8 @@ def clean_document(raw: RawDocument) -> CleanDocument:
     found = _Found()
     kept = _select_lines(lines, found)
 
-    offsets: list[int] = []
-    for position, line in enumerate(kept):
-        offsets += line.offsets
-        if position + 1 < len(kept) and line.newline is not None:
-            offsets.append(line.newline)
+    offsets, simplified = _join_lines(kept, raw.text)
     text = "".join(raw.text[o] for o in offsets)
-    simplified = _joined_simplified(kept, raw.text)
     content_hash = hashlib.sha256(simplified.encode("utf-8")).hexdigest()
 
     metadata = Metadata(
@@ -600,19 +595,23 @@ def clean_document(raw: RawDocument) -> CleanDocument:
     )
 
 
-def _joined_simplified(kept: list[_Line], raw: str) -> str:
-    """The Simplified form of the kept lines joined as :func:`clean_document` joins them.
+def _join_lines(kept: list[_Line], raw: str) -> tuple[list[int], str]:
+    """The kept lines joined: each character's offset in ``raw``, and the Simplified text.
 
-    Each line was converted when it was prepared, and conversion never crosses
-    a line break (it works on runs of Han characters), so joining the converted
-    lines gives ``to_simplified`` of the joined text without a second pass.
+    Lines are joined by their own line break. Each line was converted to
+    Simplified when it was prepared, and conversion never crosses a line break
+    (it works on runs of Han characters), so joining the converted lines gives
+    ``to_simplified`` of the joined text without a second pass.
     """
+    offsets: list[int] = []
     parts: list[str] = []
     for position, line in enumerate(kept):
+        offsets += line.offsets
         parts.append(line.simple)
         if position + 1 < len(kept) and line.newline is not None:
+            offsets.append(line.newline)
             parts.append(raw[line.newline])
-    return "".join(parts)
+    return offsets, "".join(parts)
 
 
 def _simplified(value: str | None) -> str | None:

@@ -24,6 +24,7 @@ which the caller must give.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -424,8 +425,6 @@ def _string_key(term: Literal) -> tuple[Any, ...]:
 
 
 def _instant(term: Literal) -> float | None:
-    import datetime as dt
-
     value = term.toPython()
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -67,6 +67,9 @@ EntitySpan = tuple[int, int, str]
 #: (and MSRA's own test file) often uses full-width ones.
 _WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
+#: Where :func:`doc_text` keeps a document's text.
+DOC_TEXT_KEY = "kg_text"
+
 #: Where :func:`predict_spans` leaves a text's words for ``kg_jieba_words``.
 _WORDS_KEY = "kg_jieba_words"
 
@@ -228,7 +231,7 @@ def char_bigrams(doc: Doc) -> Doc:
     """Set each token's NORM to its text plus the next token's (``"</s>"`` after the last)."""
     if not len(doc):
         return doc
-    text = _doc_text(doc)
+    text = doc_text(doc)
     cols = doc.to_array([IDX, LENGTH]).tolist()
     texts = [text[start : start + length] for start, length in cols]
     bigrams = [a + b for a, b in zip(texts, [*texts[1:], "</s>"], strict=True)]
@@ -236,15 +239,17 @@ def char_bigrams(doc: Doc) -> Doc:
     return doc
 
 
-def _doc_text(doc: Doc) -> str:
-    """``doc.text``, computed once per document.
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per document and kept in ``doc.user_data``.
 
-    spaCy rebuilds ``Doc.text`` from the tokens at every access, and each of
-    the three feature components needs it.
+    spaCy rebuilds ``Doc.text`` from the tokens at every access, which made it
+    the hottest line of kg's pipeline, and the model's three feature components
+    need it too. A caller that already holds the text may store it under
+    :data:`DOC_TEXT_KEY` (spaCy's tokenization is lossless).
     """
-    text = doc.user_data.get("kg_text")
+    text = doc.user_data.get(DOC_TEXT_KEY)
     if text is None:
-        text = doc.user_data["kg_text"] = doc.text
+        text = doc.user_data[DOC_TEXT_KEY] = doc.text
     return text
 
 
@@ -280,7 +285,7 @@ def jieba_word_features(doc: Doc) -> Doc:
         return doc
     import jieba
 
-    text = _doc_text(doc)
+    text = doc_text(doc)
     words = doc.user_data.get(_WORDS_KEY) or jieba.cut(text)
     features = word_positions(words, jieba_word_tags())
     if len(features) != len(text):  # jieba is expected to keep every character
@@ -366,7 +371,7 @@ def lexicon_features(doc: Doc) -> Doc:
     import jieba
 
     word_tags = jieba_word_tags()  # also initialises jieba's dictionary
-    text = _doc_text(doc)
+    text = doc_text(doc)
     features = lexicon_sets(text, jieba.dt.get_DAG(text), word_tags)
     return _set_character_features(doc, features, (DEP, MORPH))
 

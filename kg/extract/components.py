@@ -28,6 +28,7 @@ from kg.extract import relations as rel
 from kg.extract.resolve import resolve_entities
 from kg.gazetteer import Gazetteer, get_gazetteer
 from kg.model import Relation, Span
+from kg.statistical_ner import doc_text
 
 EXTENSIONS = (
     "kg_sentences",
@@ -39,15 +40,6 @@ EXTENSIONS = (
     "kg_relations",
     "kg_home",
 )
-
-
-def doc_text(doc: Doc) -> str:
-    """The text of ``doc``, computed once: spaCy rebuilds ``Doc.text`` from the tokens
-    at every access, which made it the pipeline's hottest line."""
-    text = doc.user_data.get("kg_text")
-    if text is None:
-        text = doc.user_data["kg_text"] = doc.text
-    return text
 
 
 def ensure_extensions() -> None:

@@ -20,6 +20,7 @@ from kg.extract import (
 )
 from kg.model import CleanDocument, Entity, Extraction, Span
 from kg.resources import ner_model_enabled
+from kg.statistical_ner import DOC_TEXT_KEY
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
 
@@ -77,8 +78,7 @@ def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extract
     """Run the pipeline on ``doc`` and collect what it found."""
     nlp = nlp or default_pipeline()
     sdoc = nlp.make_doc(doc.simplified)
-    # spaCy's tokenization is lossless, so the text the components read is this one
-    sdoc.user_data["kg_text"] = doc.simplified
+    sdoc.user_data[DOC_TEXT_KEY] = doc.simplified  # lossless tokenization: the same text
     sdoc.user_data["kg"] = {
         "original": doc.text,
         "title": _simplified_title(doc),

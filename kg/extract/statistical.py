@@ -24,9 +24,9 @@ from spacy.tokens import Doc
 
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
-from kg.extract.components import doc_text
 from kg.extract.mentions import Mention, org_suffix_class
 from kg.model import Span
+from kg.statistical_ner import doc_text
 
 #: Words near which people are named: titles, bylines, verbs of speech.
 PERSON_CUES = re.compile(

@@ -28,6 +28,7 @@ import datetime as dt
 import io
 import json
 import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.errors import QueryError
+from kg.query_plan import PatternSizes
 from kg.resources import queries_dir
 from kg.store import (
     SERIALISATION_PREFIXES,
@@ -316,6 +318,40 @@ def _syntax_error(sparql: str, origin: str, exc: Exception) -> QueryError:
     return QueryError(f"SPARQL syntax error in {origin}: {exc}")
 
 
+#: Each open GraphStore's pattern sizes and plans, with the store generation they were read at.
+_SIZES: weakref.WeakKeyDictionary[GraphStore, tuple[int, PatternSizes]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def pattern_sizes(store: GraphStore) -> PatternSizes:
+    """The store's :class:`~kg.query_plan.PatternSizes`, kept until kg writes to it."""
+    kept = _SIZES.get(store)
+    if kept is None or kept[0] != store.generation:
+        kept = _SIZES[store] = (
+            store.generation, PatternSizes(store.pyoxigraph_store, SERIALISATION_PREFIXES)
+        )
+    return kept[1]
+
+
+def _run_planned(
+    store: ox.Store, sparql: str, terms: Mapping[str, Node], origin: str, sizes: PatternSizes
+) -> QueryResult:
+    """Run ``sparql`` with its triple patterns in the planned join order (:mod:`kg.query_plan`).
+
+    Should the planned text fail where the written one might not (a planner
+    bug), the query runs as written, so planning can cost speed but never an
+    answer, and errors always quote the user's query.
+    """
+    planned = sizes.plan(sparql, terms)
+    if planned == sparql:
+        return _run_on_oxigraph(store, sparql, terms, origin)
+    try:
+        return _run_on_oxigraph(store, planned, terms, origin)
+    except QueryError:
+        return _run_on_oxigraph(store, sparql, terms, origin)
+
+
 def _run_on_oxigraph(
     store: ox.Store, sparql: str, terms: Mapping[str, Node], origin: str
 ) -> QueryResult:
@@ -530,9 +566,11 @@ def run_query(
     """
     terms = _check_bindings(sparql, bindings or {}, origin)
     if isinstance(source, GraphStore):
-        return _run_on_oxigraph(source.pyoxigraph_store, sparql, terms, origin)
+        store = source.pyoxigraph_store
+        return _run_planned(store, sparql, terms, origin, pattern_sizes(source))
     if isinstance(source, ox.Store):
-        return _run_on_oxigraph(source, sparql, terms, origin)
+        sizes = PatternSizes(source, SERIALISATION_PREFIXES)
+        return _run_planned(source, sparql, terms, origin, sizes)
     if isinstance(source, Graph):
         return _run_on_rdflib(source, sparql, terms, origin)
     raise QueryError(

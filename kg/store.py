@@ -387,6 +387,9 @@ class GraphStore:
         self.build_dir = Path(build_dir)
         self.read_only = read_only
         self._store: ox.Store | None = store
+        #: Changes whenever kg is about to write, so what readers cached about
+        #: the contents (query plans) can tell it is out of date.
+        self.generation = 0
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -446,6 +449,7 @@ class GraphStore:
                 f"the store of {self.build_dir} was opened read-only; open it without "
                 "read_only to change it"
             )
+        self.generation += 1
         return self.pyoxigraph_store
 
     def replace_document(

@@ -118,6 +118,9 @@ def query(
         None, "--endpoint", help="Query a SPARQL endpoint instead."
     ),
     list_queries: bool = typer.Option(False, "--list", help="List the named queries."),
+    plan: bool = typer.Option(
+        False, "--plan", help="Print the query as it would run (join order planned), not its rows."
+    ),
 ) -> None:
     """Answer a SPARQL query over a graph directory, or over a SPARQL endpoint.
 
@@ -144,6 +147,8 @@ def query(
             if not file.is_file():
                 raise KgError(f"{file}: no such query file")
             sparql = file.read_text(encoding="utf-8")
+        if plan and endpoint:
+            raise KgError("--plan shows how a graph directory runs a query, not an endpoint")
         if endpoint:
             from kg.server import query_endpoint
 
@@ -158,6 +163,10 @@ def query(
             from kg.store import GraphStore
 
             with GraphStore.open(directory, create=False, read_only=True) as store:
+                if plan:
+                    text = q.load_named_query(named).sparql if named else sparql or ""
+                    out.print(q.planned_query(store, text, bindings), markup=False)
+                    return
                 if named:
                     result = q.run_named_query(store, named, bindings)
                 else:

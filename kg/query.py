@@ -663,6 +663,18 @@ def run_named_query(
     return run_query(source, query.sparql, given, origin=f"named query {name!r}")
 
 
+def planned_query(
+    store: GraphStore, sparql: str, bindings: Mapping[str, str] | None = None
+) -> str:
+    """The text :func:`run_query` would send to Oxigraph for ``sparql`` on ``store``.
+
+    Why: the planner rewrites the join order silently, and a user looking
+    into a slow query needs to see what actually ran.
+    """
+    terms = _check_bindings(sparql, bindings or {}, "the query")
+    return pattern_sizes(store).plan(sparql, terms)
+
+
 # --------------------------------------------------------------------------- remote endpoints
 
 

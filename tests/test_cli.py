@@ -91,6 +91,26 @@ def test_query_succeeds_in_every_format(seed_build: Path) -> None:
     assert int(bindings[0]["n"]["value"]) >= 4
 
 
+def test_query_plan_prints_the_reordered_query(seed_build: Path) -> None:
+    mentions, located = "?m kg:mentionOf ?e .", "?e kg:locatedIn ?place ."
+    province = "?place kg:province ?p ."
+    sparql = (f"SELECT ?p (COUNT(?m) AS ?n) WHERE {{\n  {mentions}\n  {located}\n"
+              f"  {province}\n}} GROUP BY ?p")
+    planned = run("query", seed_build, sparql, "--plan")
+    assert planned.exit_code == 0, planned.output
+    lines = [line.strip() for line in planned.stdout.splitlines()]
+    # mentions outnumber places: the mentions pattern moves last
+    assert lines[1:4] in ([located, province, mentions], [province, located, mentions])
+    # a one-step path in parentheses means the same but is sent as written
+    as_written = sparql.replace("kg:province", "(kg:province)")
+    assert run("query", seed_build, as_written, "--plan").stdout.strip() == as_written
+    answers = [sorted(run("query", seed_build, text, "--format", "csv").stdout.splitlines())
+               for text in (sparql, as_written)]
+    assert answers[0] == answers[1] and len(answers[0]) >= 2
+    refused = run("query", "--endpoint", "http://127.0.0.1:9", sparql, "--plan")
+    assert refused.exit_code != 0 and "--plan" in refused.output
+
+
 def test_query_with_a_parameter(seed_build: Path) -> None:
     result = run("query", seed_build, "--named", "evidence", "--param", "name=枫泾镇",
                  "--format", "csv")

@@ -9,6 +9,11 @@ run, what each choice costs and what it loses:
 * ``sentences``: the model reads every sentence;
 * ``cued_sentences``: only sentences with a person cue (a title, a byline, a
   verb of speech);
+* ``named_sentences``: sentences with a word jieba's dictionary tags as a
+  personal name; ``name_like_sentences`` also those with an unknown word of
+  two to four Han characters (what jieba's HMM makes of a new name);
+* ``cued_named_sentences``, ``cued_name_like_sentences`` (kg's default): the
+  same, among the cued sentences only;
 * ``cue_windows(W)``: only ``W`` characters either side of each cue, widened
   to whole words.
 
@@ -115,7 +120,9 @@ def main() -> int:
     documents = test_documents()
     variants: list[tuple[str, dict]] = [("no NER", {"use_model": False})]
     variants += [(scope, {"use_model": True, "ner_config": {"scope": scope}})
-                 for scope in ("sentences", "cued_sentences")]
+                 for scope in ("sentences", "cued_sentences", "named_sentences",
+                               "name_like_sentences", "cued_named_sentences",
+                               "cued_name_like_sentences")]
     variants += [(f"cue_windows({w})", {"use_model": True,
                                         "ner_config": {"scope": "cue_windows", "window": w}})
                  for w in args.windows]

@@ -25,6 +25,7 @@ from kg.errors import ModelError
 from kg.extract import components
 from kg.extract.pipeline import build_pipeline
 from kg.extract.statistical import (
+    DEFAULT_SCOPE,
     PERSON_CUES,
     SCOPES,
     StatisticalNer,
@@ -66,8 +67,8 @@ def ner_model() -> Language:
 
 
 def ranges_for(doc: Doc, scope: str, window: int = 12) -> list[tuple[int, int]]:
-    starts, _ = doc_words(doc)
-    return ner_ranges(doc.text, doc._.kg_sentences, starts, scope, window)
+    starts, words = doc_words(doc)
+    return ner_ranges(doc.text, doc._.kg_sentences, starts, scope, window, words)
 
 
 def assert_sorted_and_disjoint(ranges: list[tuple[int, int]]) -> None:
@@ -139,8 +140,53 @@ def test_word_start_lookups_round_to_word_boundaries(offset: int, before: int, a
 # --- scopes ---------------------------------------------------------------------------------
 
 
-def test_scopes_are_the_three_documented_ones() -> None:
-    assert SCOPES == ("sentences", "cued_sentences", "cue_windows")
+def test_scopes_are_the_documented_ones() -> None:
+    assert SCOPES == (
+        "sentences", "cued_sentences", "cue_windows", "named_sentences", "name_like_sentences",
+        "cued_named_sentences", "cued_name_like_sentences",
+    )
+    assert DEFAULT_SCOPE in SCOPES
+
+
+def sentence_texts(segmenter: Language, text: str, scope: str) -> list[str]:
+    doc = segmenter(text)
+    return [doc.text[a:b] for a, b in ranges_for(doc, scope)]
+
+
+#: A cue and a name jieba's dictionary knows (张建国, nr); a cue and no name;
+#: a cue and only a word the dictionary does not know (胥口); no cue, a known name.
+NAMES_TEXT = "党委书记张建国在会上讲话。居民说今天下雨。居民在胥口说话。陈立新在河边散步。"
+
+
+def test_named_scopes_read_sentences_with_a_personal_name_in_the_dictionary(
+    segmenter: Language,
+) -> None:
+    assert sentence_texts(segmenter, NAMES_TEXT, "cued_sentences") == [
+        "党委书记张建国在会上讲话。", "居民说今天下雨。", "居民在胥口说话。",
+    ]
+    assert sentence_texts(segmenter, NAMES_TEXT, "cued_named_sentences") == [
+        "党委书记张建国在会上讲话。",
+    ]
+    assert sentence_texts(segmenter, NAMES_TEXT, "named_sentences") == [
+        "党委书记张建国在会上讲话。", "陈立新在河边散步。",
+    ]
+
+
+def test_name_like_scopes_also_read_words_the_dictionary_does_not_know(
+    segmenter: Language,
+) -> None:
+    assert sentence_texts(segmenter, NAMES_TEXT, "cued_name_like_sentences") == [
+        "党委书记张建国在会上讲话。", "居民在胥口说话。",
+    ]
+    assert sentence_texts(segmenter, NAMES_TEXT, "name_like_sentences") == [
+        "党委书记张建国在会上讲话。", "居民在胥口说话。", "陈立新在河边散步。",
+    ]
+
+
+def test_word_based_scopes_need_the_words(doc: Doc) -> None:
+    starts, _ = doc_words(doc)
+    with pytest.raises(ModelError, match="needs the document's words"):
+        ner_ranges(doc.text, doc._.kg_sentences, starts, "named_sentences", 12)
 
 
 def test_sentences_scope_reads_every_sentence(doc: Doc) -> None:
@@ -229,7 +275,8 @@ def test_unknown_scope_is_refused_with_the_choices() -> None:
 
 def test_ner_config_reaches_the_component() -> None:
     default = build_pipeline(use_model=True).get_pipe("kg_statistical_ner")
-    assert (default.scope, default.window) == ("cued_sentences", 12)
+    assert (default.scope, default.window) == (DEFAULT_SCOPE, 12)
+    assert DEFAULT_SCOPE == "cued_name_like_sentences"
     nlp = build_pipeline(use_model=True, ner_config={"scope": "cue_windows", "window": 5})
     component = nlp.get_pipe("kg_statistical_ner")
     assert (component.scope, component.window) == ("cue_windows", 5)
@@ -267,6 +314,8 @@ def test_scope_decides_which_sentences_can_yield_people() -> None:
 
     assert {"王海峰", "陈立新", "周文斌"} <= people("sentences")
     assert people("cued_sentences") == {"周文斌"}
+    assert {"王海峰", "陈立新", "周文斌"} <= people("name_like_sentences")
+    assert people(DEFAULT_SCOPE) == {"周文斌"}
 
 
 # --- words handed to the model --------------------------------------------------------------

@@ -274,3 +274,43 @@ def test_named_queries_planned_in_another_order_answer_the_same(seed_build: Path
             assert as_planned.columns == as_written.columns
             assert Counter(as_planned.rows) == Counter(as_written.rows), named.name
     assert rewritten >= 2
+
+
+def random_query(rng: random.Random) -> str:
+    """A SELECT over ex: predicates, written with the syntax the planner reads."""
+    variables = ["?a", "?b", "?c", "?d"]
+    predicates = ["ex:names", "ex:in", "ex:top", "ex:label"]
+    parts: list[str] = []
+    for _ in range(rng.randint(2, 5)):
+        subject = rng.choice(variables[:3] + ["ex:n1"])
+        predicate = rng.choice(predicates)
+        obj = rng.choice(variables) if predicate != "ex:label" else rng.choice(["?l", '"name 3"'])
+        separator = rng.choice([" .", " .", " ;"]) if parts else ""
+        if separator == " ;" and parts[-1].startswith(subject + " "):
+            parts[-1] += f" ; {predicate} {obj}"
+            continue
+        parts.append(f"{subject} {predicate} {obj}")
+    body = " .\n  ".join(parts) + " ."
+    extra = rng.choice([
+        "", "\n  FILTER (?a != ex:n2)", "\n  OPTIONAL { ?b ex:in ?x . ?x ex:top ?y }",
+        "\n  MINUS { ?a ex:top ?z }", "\n  BIND (STR(?a) AS ?s)",
+    ])
+    return f"SELECT * WHERE {{\n  {body}{extra}\n}}"
+
+
+def rows_of(store: ox.Store, query: str) -> Counter:
+    return Counter(tuple(str(v) for v in row) for row in store.query(query, prefixes=PREFIXES))
+
+
+def test_random_queries_answer_the_same_planned_or_not():
+    rewritten = 0
+    for seed in range(40):
+        rng = random.Random(seed)
+        store = random_store(seed)
+        sizes = PatternSizes(store, PREFIXES)
+        for _ in range(5):
+            query = random_query(rng)
+            planned = sizes.plan(query)
+            rewritten += planned != query
+            assert rows_of(store, planned) == rows_of(store, query), (query, planned)
+    assert rewritten >= 50  # of 200: the comparison covers many rewritten queries

@@ -12,6 +12,7 @@ from rdflib import Literal, URIRef
 
 from kg.query import pattern_sizes, run_query
 from kg.query_plan import (
+    FIRST_CAP,
     SIZE_CAP,
     NotPlannable,
     Pattern,
@@ -135,6 +136,24 @@ def test_ties_and_good_orders_are_left_as_written():
     assert plan_query(query, good) == query
 
 
+def test_a_finer_size_settles_only_ties():
+    patterns = [Pattern("?a", "ex:big", "?b"), Pattern("?a", "ex:bigger", "?c"),
+                Pattern("?c", "ex:small", "?d")]
+    coarse = sizes_from({"ex:big": 1000, "ex:bigger": 1000, "ex:small": 1000})
+    asked: list[str] = []
+
+    def fine(pattern: Pattern) -> int:
+        asked.append(pattern.predicate)
+        return {"ex:big": 5000, "ex:bigger": 3000, "ex:small": 1000}[pattern.predicate]
+
+    ordered = [p.predicate for p in greedy_order(patterns, coarse, refine=fine)]
+    assert ordered == ["ex:small", "ex:bigger", "ex:big"]
+    asked.clear()
+    clear_winner = sizes_from({"ex:big": 1000, "ex:bigger": 1000, "ex:small": 3})
+    greedy_order(patterns, clear_winner, refine=fine)
+    assert asked == []  # the smallest was plain at once; after it only one pattern joins
+
+
 def test_variables_bound_before_the_block_decide_where_it_starts():
     patterns = [Pattern("?a", "ex:p", "?b"), Pattern("?k", "ex:q", "?a")]
     sizes = sizes_from({"ex:p": 10, "ex:q": 100})
@@ -218,6 +237,25 @@ def test_sizes_are_counted_in_the_store_and_capped():
     assert sizes.size(head, Pattern("?a", "ex:nothing", "?b")) == 0
     assert sizes.size(head, Pattern("?a", "ex:undeclared:x:", "?b")) in (0, SIZE_CAP)
     assert sizes.plan(THREE_HOPS) != THREE_HOPS  # names (400) no longer comes first
+
+
+def test_large_patterns_are_counted_on_only_when_they_tie():
+    store = random_store(1)
+    many, more = ox.NamedNode(EX + "many"), ox.NamedNode(EX + "more")
+    store.extend([ox.Quad(ox.NamedNode(f"{EX}s{i}"), many, ox.NamedNode(f"{EX}o{i % 7}"))
+                  for i in range(SIZE_CAP + 5)])
+    store.extend([ox.Quad(ox.NamedNode(f"{EX}s{i}"), more, ox.NamedNode(f"{EX}n{i % 9}"))
+                  for i in range(2 * FIRST_CAP)])
+    sizes = PatternSizes(store, PREFIXES)
+    head = "PREFIX ex: <http://example.org/>"
+    chain = f"{head}\nSELECT * WHERE {{ ?a ex:many ?b . ?b ex:more ?c . ?c ex:top ?d }}"
+    sizes.plan(chain)
+    assert {cap for _, cap in sizes._counts.values()} == {FIRST_CAP}
+    pair = f"{head}\nSELECT * WHERE {{ ?a ex:many ?b . ?a ex:more ?c }}"
+    planned = sizes.plan(pair)
+    assert planned.index("ex:more") < planned.index("ex:many")  # 2,000 before 10,000
+    assert sizes.size(head, Pattern("?x", "ex:more", "?y")) == 2 * FIRST_CAP
+    assert sizes.size(head, Pattern("?x", "ex:more", "?y"), FIRST_CAP) == FIRST_CAP
 
 
 def test_kg_queries_a_graph_store_in_the_planned_order(tmp_path: Path):

@@ -4,10 +4,12 @@ The same queries run, in the same process and on the same data, through:
 
 * ``kg``: :func:`kg.query.run_query` on the GraphStore (Oxigraph's engine,
   triple patterns in the order :mod:`kg.query_plan` picks, results converted
-  to rdflib terms), as ``kg query`` does, with the store's pattern sizes and
-  plans kept between runs as in a notebook or a long-lived process;
-* ``kg, cold``: the same with the kept sizes and plans dropped before every
-  run, as the first query of a ``kg query`` process pays them;
+  to rdflib terms), as ``kg query`` does, with the store's pattern sizes,
+  plans and converted terms kept between runs as in a notebook or a
+  long-lived process;
+* ``kg, cold``: the same with all of that dropped before every run
+  (:func:`kg.query.clear_query_caches`), as the first query of a ``kg query``
+  process pays it;
 * ``rdflib+oxrdflib``: ``GraphStore.rdflib_dataset().query`` (rdflib's API,
   the query evaluated by Oxigraph through oxrdflib);
 * ``pyoxigraph``: ``pyoxigraph.Store.query`` on the same store, every value read;
@@ -226,7 +228,7 @@ def main() -> None:
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from kg.query import param_term, pattern_sizes, run_query
+    from kg.query import clear_query_caches, param_term, run_query
     from kg.store import SERIALISATION_PREFIXES, GraphStore, to_ox_term
 
     started = time.perf_counter()
@@ -257,7 +259,7 @@ def main() -> None:
         return len(run_query(store, sparql, params))
 
     def through_kg_cold(sparql: str, params: dict[str, str]) -> int:
-        pattern_sizes(store).clear()
+        clear_query_caches()
         return through_kg(sparql, params)
 
     def through_rdflib(graph: Graph, sparql: str, params: dict[str, str]) -> int:

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kg.errors import KgError
+
 #: Counting stops here: a pattern this large is "large", whatever its exact size.
 SIZE_CAP = 10_000
 #: The first count stops here; only patterns tied at this size are counted on
@@ -107,8 +109,12 @@ class Block:
     bound_before: frozenset[str] = field(default_factory=frozenset)
 
 
-class NotPlannable(Exception):
-    """The query uses syntax this planner does not read; it is sent as written."""
+class NotPlannable(KgError):
+    """The query uses syntax this planner does not read; it is sent as written.
+
+    Raised by :func:`find_blocks` and :func:`tokenize` only; :func:`plan_query`
+    and :class:`PatternSizes` catch it, so ``kg query`` never shows it.
+    """
 
 
 def tokenize(sparql: str) -> list[Token]:

@@ -510,3 +510,18 @@ def test_standalone_queries_declare_prefixes_and_inline_parameters() -> None:
         standalone_query("SELECT * WHERE { ?s ?p ?o }", {"name": "x"})
     with pytest.raises(QueryError, match="needs --param name"):
         standalone_named_query("evidence")
+
+
+def test_converted_terms_are_shared_between_queries_and_can_be_forgotten(store) -> None:
+    from kg.query import clear_query_caches
+
+    sparql = "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?label ?s"
+    clear_query_caches()
+    first = run_query(store, sparql)
+    again = run_query(store, sparql)
+    assert first.rows == again.rows and len(first.rows) > 3
+    assert all(a is b for row, other in zip(first.rows, again.rows) for a, b in zip(row, other))
+    clear_query_caches()
+    fresh = run_query(store, sparql)
+    assert fresh.rows == first.rows
+    assert fresh.rows[0][1] is not first.rows[0][1]

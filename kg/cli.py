@@ -164,8 +164,11 @@ def query(
 
             with GraphStore.open(directory, create=False, read_only=True) as store:
                 if plan:
-                    text = q.load_named_query(named).sparql if named else sparql or ""
-                    out.print(q.planned_query(store, text, bindings), markup=False)
+                    planned = (
+                        q.planned_named_query(store, named, bindings) if named
+                        else q.planned_query(store, sparql or "", bindings)
+                    )
+                    out.print(planned, markup=False)
                     return
                 if named:
                     result = q.run_named_query(store, named, bindings)

@@ -696,6 +696,15 @@ def planned_query(
     return pattern_sizes(store).plan(sparql, terms)
 
 
+def planned_named_query(
+    store: GraphStore, name: str, bindings: Mapping[str, str] | None = None
+) -> str:
+    """:func:`planned_query` for a named query, its parameters checked as for running it."""
+    given = dict(bindings or {})
+    query = _checked_named_query(name, given, None)
+    return planned_query(store, query.sparql, given)
+
+
 # --------------------------------------------------------------------------- remote endpoints
 
 

@@ -109,6 +109,9 @@ def test_query_plan_prints_the_reordered_query(seed_build: Path) -> None:
     assert answers[0] == answers[1] and len(answers[0]) >= 2
     refused = run("query", "--endpoint", "http://127.0.0.1:9", sparql, "--plan")
     assert refused.exit_code != 0 and "--plan" in refused.output
+    named = run("query", seed_build, "--named", "evidence", "--param", "name=枫泾镇", "--plan")
+    assert named.exit_code == 0 and "?statement a kg:Statement" in named.stdout
+    assert_one_line_error(run("query", seed_build, "--named", "evidence", "--plan"), "name")
 
 
 def test_query_with_a_parameter(seed_build: Path) -> None:

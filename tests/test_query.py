@@ -520,7 +520,8 @@ def test_converted_terms_are_shared_between_queries_and_can_be_forgotten(store) 
     first = run_query(store, sparql)
     again = run_query(store, sparql)
     assert first.rows == again.rows and len(first.rows) > 3
-    assert all(a is b for row, other in zip(first.rows, again.rows) for a, b in zip(row, other))
+    pairs = zip(first.rows, again.rows, strict=True)
+    assert all(a is b for row, other in pairs for a, b in zip(row, other, strict=True))
     clear_query_caches()
     fresh = run_query(store, sparql)
     assert fresh.rows == first.rows

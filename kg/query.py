@@ -331,8 +331,12 @@ def clear_query_caches() -> None:
     when kg writes to it); benchmarks use it to time a first query.
     """
     _SIZES.clear()
+    _forget_converted()
+
+
+def _forget_converted() -> None:
     _CONVERTED.clear()
-    _CONVERTED[None] = None
+    _CONVERTED[None] = None  # an unbound value stays unbound
 
 
 def pattern_sizes(store: GraphStore) -> PatternSizes:
@@ -534,8 +538,7 @@ def _evaluate_on_oxigraph(
         return QueryResult(columns=("subject", "predicate", "object"), rows=rows)
     columns = tuple(v.value for v in answer.variables)
     if len(_CONVERTED) > _MAX_CONVERTED:
-        _CONVERTED.clear()
-        _CONVERTED[None] = None
+        _forget_converted()
     converted = _CONVERTED
 
     def convert(value: Any) -> Node | None:

@@ -140,6 +140,8 @@ class _Reader:
         self.at = 0
         self.blocks: list[Block] = []
         self.parameters = bound
+        #: Where the PREFIX and BASE declarations end in the query text.
+        self.prologue_end = 0
 
     # -- token access
     def peek(self, ahead: int = 0) -> Token | None:
@@ -183,7 +185,7 @@ class _Reader:
             self.take()
             if self.peek() is not None and self.peek().kind == "pname":  # type: ignore[union-attr]
                 self.take()
-            self.take()  # the IRI
+            self.prologue_end = self.take().end  # the IRI
         if not self.is_keyword("SELECT", "ASK", "DESCRIBE"):
             raise NotPlannable("only SELECT, ASK and DESCRIBE queries are planned")
         self.select_like()
@@ -343,11 +345,25 @@ class _Reader:
         )
 
 
-def find_blocks(sparql: str, parameters: Iterable[str] = ()) -> list[Block]:
-    """The blocks of triple patterns in ``sparql``; NotPlannable when it cannot be read."""
+def read_query(sparql: str, parameters: Iterable[str] = ()) -> tuple[str, list[Block]]:
+    """The query's PREFIX and BASE declarations, and its blocks of triple patterns.
+
+    One pass over the tokens gives both: the declarations are what a pattern
+    is counted with. NotPlannable when the query cannot be read.
+    """
     reader = _Reader(tokenize(sparql), frozenset(parameters))
     reader.query()
-    return reader.blocks
+    return sparql[: reader.prologue_end], reader.blocks
+
+
+def find_blocks(sparql: str, parameters: Iterable[str] = ()) -> list[Block]:
+    """The blocks of triple patterns in ``sparql``; NotPlannable when it cannot be read."""
+    return read_query(sparql, parameters)[1]
+
+
+def prologue(sparql: str) -> str:
+    """The query's PREFIX and BASE declarations, to count its patterns with."""
+    return read_query(sparql)[0]
 
 
 def greedy_order(
@@ -397,6 +413,16 @@ def plan_query(
         blocks = find_blocks(sparql, parameters)
     except NotPlannable:
         return sparql
+    return reorder_blocks(sparql, blocks, size, refine)
+
+
+def reorder_blocks(
+    sparql: str,
+    blocks: list[Block],
+    size: Callable[[Pattern], int],
+    refine: Callable[[Pattern], int] | None = None,
+) -> str:
+    """``sparql`` with the patterns of each of its ``blocks`` in the greedy order."""
     pieces: list[str] = []
     at = 0
     for block in blocks:
@@ -415,17 +441,6 @@ def _indent_at(text: str, offset: int) -> str:
     line_start = text.rfind("\n", 0, offset) + 1
     prefix = text[line_start:offset]
     return prefix if not prefix.strip() else " " * len(prefix)
-
-
-def prologue(sparql: str) -> str:
-    """The query's PREFIX and BASE declarations, to count its patterns with."""
-    tokens = tokenize(sparql)
-    at = 0
-    while at < len(tokens) and tokens[at].kind == "word" and tokens[at].text.upper() in (
-        "PREFIX", "BASE"
-    ):
-        at += 3 if tokens[at].text.upper() == "PREFIX" else 2
-    return sparql[: tokens[at - 1].end] if at else ""
 
 
 class PatternSizes:
@@ -453,15 +468,16 @@ class PatternSizes:
         planned = self._plans.get(key)
         if planned is None:
             try:
-                head = prologue(sparql)
+                head, blocks = read_query(sparql, key[1])
             except NotPlannable:
-                head = ""
-            planned = plan_query(
-                sparql,
-                lambda p: self.size(head, p, FIRST_CAP),
-                key[1],
-                refine=lambda p: self.size(head, p, SIZE_CAP),
-            )
+                planned = sparql
+            else:
+                planned = reorder_blocks(
+                    sparql,
+                    blocks,
+                    lambda p: self.size(head, p, FIRST_CAP),
+                    refine=lambda p: self.size(head, p, SIZE_CAP),
+                )
             if len(self._plans) >= _MAX_PLANS:  # a server sees endless distinct queries
                 self._plans.clear()
             self._plans[key] = planned

@@ -28,6 +28,7 @@ from kg.errors import ModelError
 from kg.extract import lexicon as lx
 from kg.extract.mentions import Mention, org_suffix_class
 from kg.model import Span
+from kg.resources import jieba_word_tags
 from kg.statistical_ner import doc_text
 
 #: Words near which people are named: titles, bylines, verbs of speech.
@@ -157,8 +158,6 @@ def ner_ranges(
 
 def _has_name_word(words: Sequence[str], unknown_too: bool) -> bool:
     """Whether jieba's dictionary calls one of ``words`` a personal name (or does not know it)."""
-    from kg.resources import jieba_word_tags
-
     tags = jieba_word_tags()
     for word in words:
         if len(word) < 2:

@@ -12,8 +12,11 @@ run, what each choice costs and what it loses:
 * ``named_sentences``: sentences with a word jieba's dictionary tags as a
   personal name; ``name_like_sentences`` also those with an unknown word of
   two to four Han characters (what jieba's HMM makes of a new name);
-* ``cued_named_sentences``, ``cued_name_like_sentences`` (kg's default): the
-  same, among the cued sentences only;
+* ``cued_named_sentences``, ``cued_name_like_sentences``: the same, among
+  the cued sentences only;
+* ``name_windows(W)``, ``cued_name_windows(W)`` (kg's default, W = 12): only
+  ``W`` characters either side of each name-like word that no rule claimed,
+  widened to whole words, in every sentence or in the cued ones;
 * ``cue_windows(W)``: only ``W`` characters either side of each cue, widened
   to whole words.
 
@@ -123,8 +126,9 @@ def main() -> int:
                  for scope in ("sentences", "cued_sentences", "named_sentences",
                                "name_like_sentences", "cued_named_sentences",
                                "cued_name_like_sentences")]
-    variants += [(f"cue_windows({w})", {"use_model": True,
-                                        "ner_config": {"scope": "cue_windows", "window": w}})
+    variants += [(f"{scope}({w})", {"use_model": True,
+                                     "ner_config": {"scope": scope, "window": w}})
+                 for scope in ("name_windows", "cued_name_windows", "cue_windows")
                  for w in args.windows]
     lines = [
         f"# NER scope: speed against accuracy\n\n`python benchmarks/ner_scope.py "

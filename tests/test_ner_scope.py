@@ -143,7 +143,7 @@ def test_word_start_lookups_round_to_word_boundaries(offset: int, before: int, a
 def test_scopes_are_the_documented_ones() -> None:
     assert SCOPES == (
         "sentences", "cued_sentences", "cue_windows", "named_sentences", "name_like_sentences",
-        "cued_named_sentences", "cued_name_like_sentences",
+        "cued_named_sentences", "cued_name_like_sentences", "name_windows", "cued_name_windows",
     )
     assert DEFAULT_SCOPE in SCOPES
 
@@ -183,10 +183,106 @@ def test_name_like_scopes_also_read_words_the_dictionary_does_not_know(
     ]
 
 
-def test_word_based_scopes_need_the_words(doc: Doc) -> None:
+@pytest.mark.parametrize("scope", ["named_sentences", "name_windows", "cued_name_windows"])
+def test_word_based_scopes_need_the_words(doc: Doc, scope: str) -> None:
     starts, _ = doc_words(doc)
     with pytest.raises(ModelError, match="needs the document's words"):
-        ner_ranges(doc.text, doc._.kg_sentences, starts, "named_sentences", 12)
+        ner_ranges(doc.text, doc._.kg_sentences, starts, scope, 12)
+
+
+#: One long cued sentence with a known name (张建国, nr) at its start and an
+#: unknown two-character word (胥口) near its end, far apart.
+LONG_TEXT = (
+    "党委书记张建国在会上用了较多时间详细回顾了过去一年的各项工作以及明年的打算并说胥口很好。"
+)
+
+
+def name_words(doc: Doc) -> list[tuple[int, int]]:
+    """Where the name-like words of ``doc`` are (what ``name_windows`` centres on)."""
+    from kg.extract.statistical import _is_name_word
+    from kg.resources import jieba_word_tags
+
+    starts, words = doc_words(doc)
+    return [
+        (a, a + len(w)) for a, w in zip(starts, words, strict=True)
+        if _is_name_word(w, jieba_word_tags(), unknown_too=True)
+    ]
+
+
+def test_name_windows_hold_every_name_like_word_with_its_context(segmenter: Language) -> None:
+    """Each name-like word is read with ``window`` characters either side (within its sentence)."""
+    doc = segmenter(LONG_TEXT + NAMES_TEXT)
+    starts, words = doc_words(doc)
+    centres = name_words(doc)
+    assert {doc.text[a:b] for a, b in centres} == {"张建国", "胥口", "陈立新"}
+    for window in (0, 4, 12):
+        ranges = ranges_for(doc, "name_windows", window)
+        assert_sorted_and_disjoint(ranges)
+        for a, b in ranges:
+            (sent,) = [s for s in doc._.kg_sentences if s.start <= a and b <= s.end]
+            assert a in starts or a == sent.start
+            assert b in starts or b == sent.end
+            assert any(a <= c and d <= b for c, d in centres), doc.text[a:b]
+        for c, d in centres:
+            sent = next(s for s in doc._.kg_sentences if s.start <= c < s.end)
+            lo, hi = max(sent.start, c - window), min(sent.end, d + window)
+            assert any(a <= lo and hi <= b for a, b in ranges), (doc.text[c:d], window)
+
+
+def test_name_windows_read_less_than_the_sentences_they_sit_in(segmenter: Language) -> None:
+    """Two name-like words far apart in a long sentence: two windows, the middle unread."""
+    doc = segmenter(LONG_TEXT)
+    ranges = ranges_for(doc, "cued_name_windows", 4)
+    assert len(ranges) == 2
+    assert "张建国" in doc.text[slice(*ranges[0])] and "胥口" in doc.text[slice(*ranges[1])]
+    assert not any(a <= doc.text.index("过去一年") < b for a, b in ranges)
+    assert ranges_for(doc, "cued_name_like_sentences") == [(0, len(LONG_TEXT))]
+    assert ranges_for(doc, "cued_name_windows", 60) == [(0, len(LONG_TEXT))]
+
+
+def test_cued_name_windows_skip_sentences_without_a_cue(segmenter: Language) -> None:
+    doc = segmenter(NAMES_TEXT)
+    read = [doc.text[a:b] for a, b in ranges_for(doc, "cued_name_windows", 40)]
+    assert read == ["党委书记张建国在会上讲话。", "居民在胥口说话。"]
+    everywhere = [doc.text[a:b] for a, b in ranges_for(doc, "name_windows", 40)]
+    assert everywhere == [*read, "陈立新在河边散步。"]
+
+
+def test_name_windows_skip_words_the_rules_claimed(segmenter: Language) -> None:
+    """A name-like word inside a rule's mention gives the model nothing to add: no window."""
+    doc = segmenter(LONG_TEXT)
+    starts, words = doc_words(doc)
+    sentences = doc._.kg_sentences
+    at = LONG_TEXT.index("张建国")
+
+    def ranges(claimed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return ner_ranges(
+            doc.text, sentences, starts, "cued_name_windows", 4, words, claimed
+        )
+
+    assert len(ranges([])) == 2
+    for claimed in ([(at, at + 3)], [(at - 2, at + 5)], [(0, 2), (at - 1, at + 3), (40, 41)]):
+        (only,) = ranges(claimed)
+        assert "胥口" in doc.text[slice(*only)] and "张建国" not in doc.text[slice(*only)]
+    # a claim that covers only part of the word does not count
+    assert len(ranges([(at, at + 2)])) == 2
+
+
+@pytest.mark.parametrize(
+    ("spans", "union"),
+    [
+        ([], []),
+        ([(5, 8), (0, 2)], [(0, 2), (5, 8)]),
+        ([(0, 4), (2, 6), (6, 7), (9, 10)], [(0, 7), (9, 10)]),
+        ([(3, 9), (4, 5)], [(3, 9)]),
+    ],
+)
+def test_covered_ranges_are_the_sorted_union(
+    spans: list[tuple[int, int]], union: list[tuple[int, int]]
+) -> None:
+    from kg.extract.statistical import covered_ranges
+
+    assert covered_ranges(spans) == union
 
 
 def test_sentences_scope_reads_every_sentence(doc: Doc) -> None:
@@ -276,7 +372,7 @@ def test_unknown_scope_is_refused_with_the_choices() -> None:
 def test_ner_config_reaches_the_component() -> None:
     default = build_pipeline(use_model=True).get_pipe("kg_statistical_ner")
     assert (default.scope, default.window) == (DEFAULT_SCOPE, 12)
-    assert DEFAULT_SCOPE == "cued_name_like_sentences"
+    assert DEFAULT_SCOPE == "cued_name_windows"
     nlp = build_pipeline(use_model=True, ner_config={"scope": "cue_windows", "window": 5})
     component = nlp.get_pipe("kg_statistical_ner")
     assert (component.scope, component.window) == ("cue_windows", 5)
@@ -315,6 +411,8 @@ def test_scope_decides_which_sentences_can_yield_people() -> None:
     assert {"王海峰", "陈立新", "周文斌"} <= people("sentences")
     assert people("cued_sentences") == {"周文斌"}
     assert {"王海峰", "陈立新", "周文斌"} <= people("name_like_sentences")
+    assert {"王海峰", "陈立新", "周文斌"} <= people("name_windows")
+    assert people("cued_name_like_sentences") == {"周文斌"}
     assert people(DEFAULT_SCOPE) == {"周文斌"}
 
 

@@ -8,10 +8,11 @@ in a known suffix, which also gives its fine class. Places are left to the
 gazetteer, which knows their codes.
 
 The model is the slowest stage, and in this genre its one clear gain is people,
-who appear next to a title, a byline or a verb of speech. So it only reads the
-sentences that carry such a cue and a word that may be a name (one jieba's
-dictionary tags as a personal name, or an unknown word of two to four Han
-characters); the rules alone handle the rest.
+who appear next to a title, a byline or a verb of speech. So, in the sentences
+that carry such a cue, it only reads a few words either side of each word that
+may be a name (one jieba's dictionary tags as a personal name, or an unknown
+word of two to four Han characters) and that no rule has already made a
+mention of; the rules alone handle the rest.
 """
 
 from __future__ import annotations
@@ -184,8 +185,10 @@ def name_windows(
 ) -> list[tuple[int, int]]:
     """``window`` characters either side of each word that may be a name, on word bounds.
 
-    Why windows and not sentences: the model's answer for a word depends only
-    on the characters within its receptive field, so a window of that width
+    A word may be a name when :func:`_is_name_word` accepts it and it starts
+    with or follows a common surname (:func:`_after_or_at_surname`). Why
+    windows and not sentences: the model's answer for a word depends only on
+    the characters within its receptive field, so a window of that width
     gives the word the same reading for a fraction of the work; long
     sentences with one name in them are common in news.
     """
@@ -197,12 +200,25 @@ def name_windows(
         centres = []
         for at in range(bisect_left(word_starts, sent.start), bisect_left(word_starts, sent.end)):
             start, word = word_starts[at], words[at]
-            if _is_name_word(word, tags, unknown_too=True) and not _within(
-                claimed, start, start + len(word)
+            if (
+                _after_or_at_surname(text, start, word)
+                and _is_name_word(word, tags, unknown_too=True)
+                and not _within(claimed, start, start + len(word))
             ):
                 centres.append((start, start + len(word)))
         ranges += _windows(centres, sent, word_starts, window)
     return ranges
+
+
+def _after_or_at_surname(text: str, start: int, word: str) -> bool:
+    """Whether ``word`` (at ``start``) begins with a common surname or directly follows one.
+
+    Why: a person the model finds is kept only when its name starts with such
+    a surname (:func:`model_mentions`), and jieba either keeps a new name whole
+    or splits its surname off; a window around any other word cannot yield one.
+    """
+    # one character at a time: ``"" in SURNAMES`` is true
+    return (word != "" and word[0] in lx.SURNAMES) or (start > 0 and text[start - 1] in lx.SURNAMES)
 
 
 def _windows(

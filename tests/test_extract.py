@@ -83,6 +83,36 @@ def test_components_run_on_a_plain_call(nlp: Language) -> None:
     assert {JIANGSU, SUZHOU, WUZHONG, MUDU} <= codes
 
 
+def test_tokens_carry_only_the_lexical_attributes_kg_reads(nlp: Language) -> None:
+    """New words skip spaCy's twenty attribute functions; whitespace tokens are still known."""
+    from kg.extract.pipeline import keep_only_read_lexeme_attributes
+
+    doc = nlp.make_doc("木渎镇  胥口村\n\n如皋")
+    assert [(t.text, t.is_space) for t in doc] == [
+        ("木渎镇", False), (" ", True), ("胥口村", False), ("\n\n", True), ("如皋", False),
+    ]
+    assert not any(t.like_num for t in nlp.make_doc("２０２４年三百人"))
+    full = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    assert len(nlp.vocab.lex_attr_getters) == 1 < len(full.vocab.lex_attr_getters)
+    keep_only_read_lexeme_attributes(full)
+    assert full.vocab.lex_attr_getters.keys() == nlp.vocab.lex_attr_getters.keys()
+
+
+def test_fewer_lexical_attributes_change_no_extraction() -> None:
+    """The same article through a pipeline whose vocabulary computes every attribute."""
+    text = (
+        "日前，江苏省苏州市吴中区木渎镇与浙江省嘉善县西塘镇牵手成立“两地同心”党建联盟，"
+        "木渎镇党委书记张建国出席。２０２４年，吴中区司法局推动３个项目在木渎镇落地。"
+    )
+    lean = build_pipeline()
+    full = build_pipeline()
+    full.vocab.lex_attr_getters = spacy.blank("zh").vocab.lex_attr_getters
+    a, b = extract(lean, text), extract(full, text)
+    assert len(a.entities) >= 6 and a.relations
+    assert repr(a.entities) == repr(b.entities)
+    assert repr(a.relations) == repr(b.relations)
+
+
 # --------------------------------------------------------------------------- places
 
 

@@ -572,6 +572,9 @@ def flush(store: GraphStore, index: SourceIndex) -> None:
 
     Why periodically: Oxigraph (RocksDB) otherwise keeps the writes of a whole
     build in memory buffers, so the memory of a build grew with the corpus.
+    During the document loop the :class:`StoreWriter` flushes after every
+    :data:`FLUSH_EVERY` writes, before the build hears that the last of them
+    is written and commits the index; this is the final flush.
     """
     store.pyoxigraph_store.flush()
     index.commit()
@@ -636,12 +639,18 @@ class StoreWriter:
     transaction, at most :data:`WRITES_IN_FLIGHT` are pending, and the caller
     does all bookkeeping (source index, ledger, report) on its own thread after
     a write succeeded, in input order, so a build killed at any point is taken
-    up by the next run exactly as before.
+    up by the next run exactly as before. Every ``flush_every`` writes the
+    same thread also flushes the store's write buffers to disk (see
+    :func:`flush`), which would otherwise stop the extraction for a moment.
     """
 
-    def __init__(self, store: GraphStore, in_flight: int = WRITES_IN_FLIGHT) -> None:
+    def __init__(
+        self, store: GraphStore, in_flight: int = WRITES_IN_FLIGHT, flush_every: int = FLUSH_EVERY
+    ) -> None:
         self._store = store
         self._in_flight = in_flight
+        self._flush_every = flush_every
+        self._writes = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-writer")
         self._pending: deque[tuple[ProcessedDocument | Failure, str | None, Future[float] | None]]
         self._pending = deque()
@@ -664,7 +673,9 @@ class StoreWriter:
             except StoreError as exc:
                 result = Failure(result.source, str(exc))
             else:
-                future = self._pool.submit(_timed_write, self._store, doc, lines)
+                self._writes += 1
+                flush_after = self._writes % self._flush_every == 0
+                future = self._pool.submit(_timed_write, self._store, doc, lines, flush_after)
         self._pending.append((result, digest, future))
         while self._pending and (
             len(self._pending) > self._in_flight or _settled(self._pending[0][2])
@@ -710,13 +721,15 @@ def graph_lines(result: ProcessedDocument, extractor: str) -> tuple[URIRef, list
     return doc, [*result.ntriples_lines(), ntriples_line(provenance)]
 
 
-def _timed_write(store: GraphStore, doc: URIRef, lines: list[str]) -> float:
+def _timed_write(store: GraphStore, doc: URIRef, lines: list[str], flush_after: bool) -> float:
     """Replace one document graph; its seconds, or _WriteFailed when the store refused it."""
     started = time.perf_counter()
     try:
         store.replace_documents([(doc, lines)])
     except StoreError as exc:
         raise _WriteFailed(str(exc), time.perf_counter() - started) from exc
+    if flush_after:
+        store.pyoxigraph_store.flush()
     return time.perf_counter() - started
 
 
@@ -747,7 +760,7 @@ def _account(
         index.remember(written.digest, result.doc_iri, result.content_hash)
     report.built += 1
     if report.built % FLUSH_EVERY == 0:
-        flush(store, index)
+        index.commit()  # the writer thread flushes the store itself (StoreWriter)
 
 
 def _finish(

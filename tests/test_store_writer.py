@@ -114,6 +114,33 @@ def test_no_more_than_in_flight_writes_wait() -> None:
     writer.__exit__(None, None, None)
 
 
+def test_the_writer_thread_flushes_after_every_few_writes() -> None:
+    """The flush follows the write that completes a group, on the writer thread."""
+    events: list[tuple[str, int]] = []
+    store = RecordingStore()
+
+    class Buffers:
+        def flush(self) -> None:
+            events.append(("flush", threading.get_ident()))
+
+    store.pyoxigraph_store = Buffers()  # type: ignore[attr-defined]
+    real = store.replace_documents
+
+    def recording(graphs):  # type: ignore[no-untyped-def]
+        events.append(("write", threading.get_ident()))
+        return real(graphs)
+
+    store.replace_documents = recording  # type: ignore[method-assign]
+    with StoreWriter(store, flush_every=2) as writer:  # type: ignore[arg-type]
+        for n in range(5):
+            list(writer.submit(processed(n), None, EXTRACTOR))
+        list(writer.drain())
+    assert [kind for kind, _ in events] == [
+        "write", "write", "flush", "write", "write", "flush", "write",
+    ]
+    assert {thread for _, thread in events} == store.threads
+
+
 def test_a_graph_with_a_bad_line_fails_before_any_write() -> None:
     good = processed(0)
     bad = ProcessedDocument("bad.txt", good.doc_iri, "hash", nquads="<a> <b> .\n")

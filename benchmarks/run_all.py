@@ -27,7 +27,7 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("query", "bench_query.py", ("--limit-s", "30", "--reuse")),
     ("export", "bench_export.py", ("--repeat", "3")),
     ("ablation", "ablation.py", ()),
-    ("ner-scope", "ner_scope.py", ("--windows", "8", "12", "20")),
+    ("ner-scope", "ner_scope.py", ("--windows", "6", "12")),
 )
 
 

@@ -2,9 +2,9 @@
 
 One document at a time goes ingest → clean → extract → graph, then its named
 graph replaces the stored one in a single store transaction, written by a
-background thread while the next document is extracted (:class:`StoreWriter`). A document that
-fails is reported and skipped; the rest of the batch goes on and nothing
-already stored is touched.
+background thread while the next document is extracted (:class:`StoreWriter`).
+A document that fails is reported and skipped; the rest of the batch goes on
+and nothing already stored is touched.
 
 Incremental and idempotent. A document whose content hash is already stored,
 extracted by the same code, model and data (:func:`extractor_fingerprint`), is
@@ -544,9 +544,9 @@ def build(
                         progress(done, None)
                     digest = ledger.pending_keys.pop(result.source, None)
                     for written in writer.submit(result, digest, extractor):
-                        _account(written, store, index, ledger, report, endpoint, extractor)
+                        _account(written, index, ledger, report, endpoint, extractor)
                 for written in writer.drain():
-                    _account(written, store, index, ledger, report, endpoint, extractor)
+                    _account(written, index, ledger, report, endpoint, extractor)
             flush(store, index)
         finally:
             index.close()
@@ -573,8 +573,8 @@ def flush(store: GraphStore, index: SourceIndex) -> None:
     Why periodically: Oxigraph (RocksDB) otherwise keeps the writes of a whole
     build in memory buffers, so the memory of a build grew with the corpus.
     During the document loop the :class:`StoreWriter` flushes after every
-    :data:`FLUSH_EVERY` writes, before the build hears that the last of them
-    is written and commits the index; this is the final flush.
+    :data:`FLUSH_EVERY` writes, and the index is committed once the build has
+    recorded the write that the flush followed; this is the final flush.
     """
     store.pyoxigraph_store.flush()
     index.commit()
@@ -627,6 +627,12 @@ class Written:
     result: ProcessedDocument | Failure
     digest: str | None
     seconds: float = 0.0
+    #: Whether the store's buffers were flushed to disk right after this write.
+    flushed: bool = False
+
+
+#: A submitted document: its result, its input digest, its write (None: nothing to write).
+_Pending = tuple[ProcessedDocument | Failure, str | None, Future[tuple[float, bool]] | None]
 
 
 class StoreWriter:
@@ -652,8 +658,7 @@ class StoreWriter:
         self._flush_every = flush_every
         self._writes = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-writer")
-        self._pending: deque[tuple[ProcessedDocument | Failure, str | None, Future[float] | None]]
-        self._pending = deque()
+        self._pending: deque[_Pending] = deque()
 
     def __enter__(self) -> StoreWriter:
         return self
@@ -666,7 +671,7 @@ class StoreWriter:
         self, result: ProcessedDocument | Failure, digest: str | None, extractor: str
     ) -> Iterator[Written]:
         """Start writing ``result``; yield the documents whose turn has come, in order."""
-        future: Future[float] | None = None
+        future: Future[tuple[float, bool]] | None = None
         if isinstance(result, ProcessedDocument):
             try:
                 doc, lines = graph_lines(result, extractor)
@@ -692,10 +697,10 @@ class StoreWriter:
         if future is None:
             return Written(result, digest)
         try:
-            seconds = future.result()
+            seconds, flushed = future.result()
         except _WriteFailed as failed:
             return Written(Failure(result.source, failed.message), digest, failed.seconds)
-        return Written(result, digest, seconds)
+        return Written(result, digest, seconds, flushed)
 
 
 class _WriteFailed(Exception):
@@ -704,7 +709,7 @@ class _WriteFailed(Exception):
         self.message, self.seconds = message, seconds
 
 
-def _settled(future: Future[float] | None) -> bool:
+def _settled(future: Future[tuple[float, bool]] | None) -> bool:
     return future is None or future.done()
 
 
@@ -721,8 +726,13 @@ def graph_lines(result: ProcessedDocument, extractor: str) -> tuple[URIRef, list
     return doc, [*result.ntriples_lines(), ntriples_line(provenance)]
 
 
-def _timed_write(store: GraphStore, doc: URIRef, lines: list[str], flush_after: bool) -> float:
-    """Replace one document graph; its seconds, or _WriteFailed when the store refused it."""
+def _timed_write(
+    store: GraphStore, doc: URIRef, lines: list[str], flush_after: bool
+) -> tuple[float, bool]:
+    """Replace one document graph, then flush if asked: (seconds, flushed).
+
+    _WriteFailed when the store refused the graph (nothing is flushed then).
+    """
     started = time.perf_counter()
     try:
         store.replace_documents([(doc, lines)])
@@ -730,12 +740,11 @@ def _timed_write(store: GraphStore, doc: URIRef, lines: list[str], flush_after: 
         raise _WriteFailed(str(exc), time.perf_counter() - started) from exc
     if flush_after:
         store.pyoxigraph_store.flush()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, flush_after
 
 
 def _account(
     written: Written,
-    store: GraphStore,
     index: SourceIndex,
     ledger: RunLedger,
     report: BuildReport,
@@ -759,8 +768,8 @@ def _account(
     if written.digest:
         index.remember(written.digest, result.doc_iri, result.content_hash)
     report.built += 1
-    if report.built % FLUSH_EVERY == 0:
-        index.commit()  # the writer thread flushes the store itself (StoreWriter)
+    if written.flushed:
+        index.commit()  # after the store's own flush, as in flush()
 
 
 def _finish(

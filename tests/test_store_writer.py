@@ -131,10 +131,12 @@ def test_the_writer_thread_flushes_after_every_few_writes() -> None:
         return real(graphs)
 
     store.replace_documents = recording  # type: ignore[method-assign]
+    out: list[Written] = []
     with StoreWriter(store, flush_every=2) as writer:  # type: ignore[arg-type]
         for n in range(5):
-            list(writer.submit(processed(n), None, EXTRACTOR))
-        list(writer.drain())
+            out += writer.submit(processed(n), None, EXTRACTOR)
+        out += writer.drain()
+    assert [w.flushed for w in out] == [False, True, False, True, False]
     assert [kind for kind, _ in events] == [
         "write", "write", "flush", "write", "write", "flush", "write",
     ]

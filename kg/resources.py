@@ -53,6 +53,23 @@ def jieba_word_tags() -> dict[str, str]:
     return jieba.posseg.dt.word_tag_tab
 
 
+@lru_cache(maxsize=1)
+def common_jieba_words(count: int = 30_000) -> tuple[str, ...]:
+    """The ``count`` most frequent words of jieba's dictionary, most frequent first.
+
+    What a spaCy vocabulary should know before documents are processed in
+    memory zones (:func:`kg.extract.pipeline.extract_document`): words met
+    inside a zone are forgotten after it, so the common ones are added outside.
+    """
+    import heapq
+
+    import jieba
+
+    jieba_word_tags()  # initialises jieba's dictionary, quietly
+    frequent = heapq.nlargest(count, jieba.dt.FREQ.items(), key=lambda item: (item[1], item[0]))
+    return tuple(word for word, frequency in frequent if frequency > 0)
+
+
 def ner_model_dir() -> Path:
     """Where the shipped statistical NER model lives inside the package."""
     return models_dir() / "ner-zh"

@@ -54,7 +54,7 @@ from thinc.api import use_ops
 from threadpoolctl import ThreadpoolController
 
 from kg.errors import ModelError
-from kg.resources import jieba_word_tags, ner_model_dir
+from kg.resources import common_jieba_words, jieba_word_tags, ner_model_dir
 
 #: Labels the model predicts (MSRA's three classes).
 NER_LABELS = ("PER", "LOC", "ORG")
@@ -120,12 +120,26 @@ def _load_cached(path: Path) -> Language:
         )
     try:
         with use_ops("numpy", use_blis=False):
-            return spacy.load(path)
+            nlp = spacy.load(path)
     except Exception as exc:  # spaCy raises OSError, ValueError, config errors …
         raise ModelError(
             f"NER model at {path} could not be loaded ({exc}); "
             "retrain it with `kg train-ner` or reinstall kg"
         ) from exc
+    for char in common_characters():  # kept across the memory zones of predict_spans
+        nlp.vocab[char]
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def common_characters(count: int = 6_000) -> tuple[str, ...]:
+    """The ``count`` characters that weigh most in jieba's common words (the model's tokens)."""
+    weight: dict[str, int] = {}
+    words = common_jieba_words()
+    for rank, word in enumerate(words):
+        for char in word:
+            weight[char] = weight.get(char, 0) + len(words) - rank
+    return tuple(sorted(weight, key=lambda char: (-weight[char], char))[:count])
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +183,9 @@ def predict_spans(
         docs: Iterable[str | Doc] = folded
     else:
         docs = (_with_words(nlp, text, given) for text, given in zip(folded, words, strict=True))
-    with single_threaded_blas():
+    # the memory zone frees the strings the feature components add per text
+    # (bigrams, words, lexicon sets), which would otherwise accumulate
+    with single_threaded_blas(), nlp.memory_zone():
         for doc in nlp.pipe(docs, batch_size=batch_size):
             yield [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
 

@@ -113,6 +113,27 @@ def test_fewer_lexical_attributes_change_no_extraction() -> None:
     assert repr(a.relations) == repr(b.relations)
 
 
+def test_extracting_leaves_no_new_words_in_the_vocabularies() -> None:
+    """Documents run in spaCy memory zones: a corpus's new words do not pile up in the process.
+
+    The common words are added once, when the pipeline is built; the words of
+    the documents (here invented names and a run of made-up characters) are
+    gone after each extraction, while the extraction itself stays usable.
+    """
+    nlp = build_pipeline(use_model=True)
+    model = nlp.get_pipe("kg_statistical_ner").model
+    assert "我们" in nlp.vocab.strings and "的" in model.vocab.strings
+    before = (len(nlp.vocab.strings), len(model.vocab.strings))
+    text = "木渎镇党委书记周文斌说，胥口村鋆犇淼社区的居民王海峰参加了活动。"
+    ex = extract(nlp, text)
+    assert (len(nlp.vocab.strings), len(model.vocab.strings)) == before
+    assert "鋆犇淼社区" not in nlp.vocab.strings
+    people = {e.label for e in ex.entities.values() if e.cls == "Person"}
+    assert "周文斌" in people
+    assert all(span.text == text[span.start : span.end] for e in ex.entities.values()
+               for span, _ in e.mentions)
+
+
 # --------------------------------------------------------------------------- places
 
 

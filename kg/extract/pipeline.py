@@ -20,7 +20,7 @@ from kg.extract import (
     statistical,  # noqa: F401 - registers kg_statistical_ner
 )
 from kg.model import CleanDocument, Entity, Extraction, Span
-from kg.resources import ner_model_enabled
+from kg.resources import common_jieba_words, ner_model_enabled
 from kg.statistical_ner import DOC_TEXT_KEY
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
@@ -44,6 +44,8 @@ def build_pipeline(
     _quiet_jieba()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     keep_only_read_lexeme_attributes(nlp)
+    for word in common_jieba_words():  # kept across the memory zones of extract_document
+        nlp.vocab[word]
     configs = {
         "kg_entity_rules": {"disabled": list(disabled_entity_rules)},
         "kg_relations": {"disabled": list(disabled_relation_rules)},
@@ -97,27 +99,37 @@ def default_pipeline(use_model: bool | None = None) -> Language:
 
 
 def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extraction:
-    """Run the pipeline on ``doc`` and collect what it found."""
+    """Run the pipeline on ``doc`` and collect what it found.
+
+    The spaCy document lives in a memory zone: the words and strings it adds
+    to the vocabulary are freed when the extraction is done, so a process that
+    extracts a whole corpus does not keep every new word it ever met (spaCy's
+    vocabulary otherwise only grows). Nothing spaCy owns leaves the zone: the
+    extraction is plain Python data. The most common words are added to the
+    vocabulary when the pipeline is built, outside any zone, so that they are
+    not made anew for every document.
+    """
     nlp = nlp or default_pipeline()
-    sdoc = nlp.make_doc(doc.simplified)
-    sdoc.user_data[DOC_TEXT_KEY] = doc.simplified  # lossless tokenization: the same text
-    sdoc.user_data["kg"] = {
-        "original": doc.text,
-        "title": _simplified_title(doc),
-        "script": doc.script,
-    }
-    sdoc = nlp(sdoc)
-    entities: dict[str, Entity] = dict(sdoc._.kg_entities or {})
+    with nlp.memory_zone():
+        sdoc = nlp.make_doc(doc.simplified)
+        sdoc.user_data[DOC_TEXT_KEY] = doc.simplified  # lossless tokenization: the same text
+        sdoc.user_data["kg"] = {
+            "original": doc.text,
+            "title": _simplified_title(doc),
+            "script": doc.script,
+        }
+        sdoc = nlp(sdoc)
+        entities: dict[str, Entity] = dict(sdoc._.kg_entities or {})
+        sentences = list(sdoc._.kg_sentences or [])
+        relations = list(sdoc._.kg_relations or [])
     _add_metadata_entities(doc, entities)
     for ent in entities.values():
         ent.mentions = [(_in_original(doc, span), rule) for span, rule in ent.mentions]
     return Extraction(
         doc=doc,
-        sentences=[_in_original(doc, s) for s in sdoc._.kg_sentences or []],
+        sentences=[_in_original(doc, s) for s in sentences],
         entities=entities,
-        relations=[
-            replace(r, evidence=_in_original(doc, r.evidence)) for r in sdoc._.kg_relations or []
-        ],
+        relations=[replace(r, evidence=_in_original(doc, r.evidence)) for r in relations],
     )
 
 

@@ -55,19 +55,21 @@ def jieba_word_tags() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def common_jieba_words(count: int = 30_000) -> tuple[str, ...]:
-    """The ``count`` most frequent words of jieba's dictionary, most frequent first.
+    """The ``count`` or so most frequent words of jieba's dictionary (ties at the end kept).
 
     What a spaCy vocabulary should know before documents are processed in
     memory zones (:func:`kg.extract.pipeline.extract_document`): words met
     inside a zone are forgotten after it, so the common ones are added outside.
     """
-    import heapq
-
     import jieba
 
     jieba_word_tags()  # initialises jieba's dictionary, quietly
-    frequent = heapq.nlargest(count, jieba.dt.FREQ.items(), key=lambda item: (item[1], item[0]))
-    return tuple(word for word, frequency in frequent if frequency > 0)
+    frequencies = jieba.dt.FREQ
+    ranked = sorted(frequencies.values(), reverse=True)
+    if not ranked:
+        return ()
+    floor = max(ranked[min(count, len(ranked)) - 1], 1)
+    return tuple(word for word, frequency in frequencies.items() if frequency >= floor)
 
 
 def ner_model_dir() -> Path:

@@ -40,6 +40,7 @@ where BLIS does better (benchmarks/README.md).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from functools import lru_cache
@@ -133,13 +134,9 @@ def _load_cached(path: Path) -> Language:
 
 @lru_cache(maxsize=1)
 def common_characters(count: int = 6_000) -> tuple[str, ...]:
-    """The ``count`` characters that weigh most in jieba's common words (the model's tokens)."""
-    weight: dict[str, int] = {}
-    words = common_jieba_words()
-    for rank, word in enumerate(words):
-        for char in word:
-            weight[char] = weight.get(char, 0) + len(words) - rank
-    return tuple(sorted(weight, key=lambda char: (-weight[char], char))[:count])
+    """The ``count`` characters found in most of jieba's common words (the model's tokens)."""
+    found = Counter(char for word in common_jieba_words() for char in word)
+    return tuple(sorted(found, key=lambda char: (-found[char], char))[:count])
 
 
 @lru_cache(maxsize=1)

@@ -174,6 +174,9 @@ def predict_spans(
     document once); the model then does not segment the text again. An entry
     is used only when :func:`reusable_words` accepts it, so the features are
     the ones the model would have computed itself.
+
+    The texts run in one spaCy memory zone of ``nlp``, open until the last
+    result is yielded: consume one call's results before the next call.
     """
     folded = (fold_width(text) for text in texts)
     if words is None:

@@ -631,10 +631,6 @@ class Written:
     flushed: bool = False
 
 
-#: A submitted document: its result, its input digest, its write (None: nothing to write).
-_Pending = tuple[ProcessedDocument | Failure, str | None, Future[tuple[float, bool]] | None]
-
-
 class StoreWriter:
     """Writes document graphs to the store in one background thread, reported in input order.
 
@@ -658,7 +654,8 @@ class StoreWriter:
         self._flush_every = flush_every
         self._writes = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-writer")
-        self._pending: deque[_Pending] = deque()
+        # in input order: a document with nothing to write, or its write under way
+        self._pending: deque[Written | Future[Written]] = deque()
 
     def __enter__(self) -> StoreWriter:
         return self
@@ -671,19 +668,21 @@ class StoreWriter:
         self, result: ProcessedDocument | Failure, digest: str | None, extractor: str
     ) -> Iterator[Written]:
         """Start writing ``result``; yield the documents whose turn has come, in order."""
-        future: Future[tuple[float, bool]] | None = None
-        if isinstance(result, ProcessedDocument):
+        if isinstance(result, Failure):
+            self._pending.append(Written(result, digest))
+        else:
             try:
                 doc, lines = graph_lines(result, extractor)
             except StoreError as exc:
-                result = Failure(result.source, str(exc))
+                self._pending.append(Written(Failure(result.source, str(exc)), digest))
             else:
                 self._writes += 1
                 flush_after = self._writes % self._flush_every == 0
-                future = self._pool.submit(_timed_write, self._store, doc, lines, flush_after)
-        self._pending.append((result, digest, future))
+                self._pending.append(self._pool.submit(
+                    _write, self._store, Written(result, digest), doc, lines, flush_after
+                ))
         while self._pending and (
-            len(self._pending) > self._in_flight or _settled(self._pending[0][2])
+            len(self._pending) > self._in_flight or _settled(self._pending[0])
         ):
             yield self._next()
 
@@ -693,24 +692,17 @@ class StoreWriter:
             yield self._next()
 
     def _next(self) -> Written:
-        result, digest, future = self._pending.popleft()
-        if future is None:
-            return Written(result, digest)
-        try:
-            seconds, flushed = future.result()
-        except _WriteFailed as failed:
-            return Written(Failure(result.source, failed.message), digest, failed.seconds)
-        return Written(result, digest, seconds, flushed)
+        item = self._pending.popleft()
+        return item.result() if isinstance(item, Future) else item
 
 
-class _WriteFailed(Exception):
-    def __init__(self, message: str, seconds: float) -> None:
-        super().__init__(message)
-        self.message, self.seconds = message, seconds
+def _settled(item: Written | Future[Written]) -> bool:
+    return not isinstance(item, Future) or item.done()
 
 
-def _settled(future: Future[tuple[float, bool]] | None) -> bool:
-    return future is None or future.done()
+def provenance_triple(doc: URIRef, extractor: str) -> Triple:
+    """What every stored document graph says about the extractor that produced it."""
+    return (doc, KG.extractor, Literal(extractor))
 
 
 def graph_lines(result: ProcessedDocument, extractor: str) -> tuple[URIRef, list[str]]:
@@ -722,25 +714,24 @@ def graph_lines(result: ProcessedDocument, extractor: str) -> tuple[URIRef, list
     of the document's triples.
     """
     doc = URIRef(result.doc_iri)
-    provenance = (doc, KG.extractor, Literal(extractor))
-    return doc, [*result.ntriples_lines(), ntriples_line(provenance)]
+    return doc, [*result.ntriples_lines(), ntriples_line(provenance_triple(doc, extractor))]
 
 
-def _timed_write(
-    store: GraphStore, doc: URIRef, lines: list[str], flush_after: bool
-) -> tuple[float, bool]:
-    """Replace one document graph, then flush if asked: (seconds, flushed).
-
-    _WriteFailed when the store refused the graph (nothing is flushed then).
-    """
+def _write(
+    store: GraphStore, written: Written, doc: URIRef, lines: list[str], flush_after: bool
+) -> Written:
+    """Replace one document graph, then flush if asked; a refused graph becomes a Failure."""
     started = time.perf_counter()
     try:
         store.replace_documents([(doc, lines)])
     except StoreError as exc:
-        raise _WriteFailed(str(exc), time.perf_counter() - started) from exc
-    if flush_after:
-        store.pyoxigraph_store.flush()
-    return time.perf_counter() - started, flush_after
+        written.result = Failure(written.result.source, str(exc))
+    else:
+        if flush_after:
+            store.pyoxigraph_store.flush()
+            written.flushed = True
+    written.seconds = time.perf_counter() - started
+    return written
 
 
 def _account(
@@ -762,7 +753,7 @@ def _account(
 
         doc = URIRef(result.doc_iri)
         started = time.perf_counter()
-        put_graph(endpoint, doc, [*result.triples(), (doc, KG.extractor, Literal(extractor))])
+        put_graph(endpoint, doc, [*result.triples(), provenance_triple(doc, extractor)])
         report.seconds["endpoint"] += time.perf_counter() - started
     ledger.record(result.source, result.doc_iri)
     if written.digest:

@@ -145,13 +145,12 @@ def ner_ranges(
     if scope == "sentences":
         return [(s.start, s.end) for s in sentences]
     cued_only = scope.startswith("cued_")
-    if "named" in scope or "name_like" in scope or "name_windows" in scope:
-        if words is None:
-            raise ModelError(f"the NER scope {scope!r} needs the document's words")
-        if scope.endswith("name_windows"):
-            return name_windows(
-                text, sentences, word_starts, words, window, cued_only, claimed
-            )
+    word_based = ("named", "name_like", "name_windows")
+    if any(kind in scope for kind in word_based) and words is None:
+        raise ModelError(f"the NER scope {scope!r} needs the document's words")
+    if words is not None and scope.endswith("name_windows"):
+        return name_windows(text, sentences, word_starts, words, window, cued_only, claimed)
+    if words is not None and ("named" in scope or "name_like" in scope):
         name_like = "name_like" in scope
         chosen = [
             s for s in sentences

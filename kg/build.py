@@ -63,12 +63,13 @@ from rdflib import Literal, URIRef
 from kg.clean import clean_document
 from kg.errors import KgError, StoreError
 from kg.fsutil import atomic_write_text
-from kg.graph import doc_iri, document_triples
+from kg.graph import doc_iri, document_lines
 from kg.ingest import iter_documents
 from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
 from kg.model import CleanDocument, Failure, RawDocument
 from kg.resources import ner_model_dir, ner_model_enabled
-from kg.store import GraphStore, Triple, ntriples, ntriples_line, to_ox_term, to_rdflib_term
+from kg.store import GraphStore
+from kg.terms import Triple, ntriples, ntriples_line, to_ox_term, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -116,26 +117,29 @@ class BuildReport:
 class ProcessedDocument:
     """A document's named graph, ready to store.
 
-    In the process that extracted it the graph is a tuple of rdflib triples
-    (``graph``). To cross a process boundary (local workers, Dask) it travels
-    as N-Quads text instead (:meth:`for_transport`): cheap to pickle,
-    independent of any in-memory object, and complete in itself.
+    In the process that extracted it the graph is a tuple of N-Triples lines
+    written by Oxigraph (``lines``). To cross a process boundary (local
+    workers, Dask) it travels as N-Quads text instead (:meth:`for_transport`):
+    cheap to pickle, independent of any in-memory object, and complete in
+    itself. Either way it never becomes rdflib objects unless asked
+    (:meth:`triples`): the store takes the lines as they are.
     """
 
     source: str
     doc_iri: str
     content_hash: str
     nquads: str | None = None
-    graph: tuple[Triple, ...] | None = field(default=None, repr=False, compare=False)
+    lines: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
 
     def triples(self) -> list[Triple]:
         """The triples of the document's graph, as rdflib terms."""
-        if self.graph is not None:
-            return list(self.graph)
-        quads = ox.parse(self.nquads or "", format=ox.RdfFormat.N_QUADS)
+        if self.lines is not None:
+            text, syntax = "".join(f"{line}\n" for line in self.lines), ox.RdfFormat.N_TRIPLES
+        else:
+            text, syntax = self.nquads or "", ox.RdfFormat.N_QUADS
         return [
             (to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))
-            for q in quads
+            for q in ox.parse(text, format=syntax)
         ]
 
     def ntriples_lines(self) -> list[str]:
@@ -148,8 +152,8 @@ class ProcessedDocument:
         every line it is given, so a malformed one still fails that
         document's write (:meth:`GraphStore.replace_documents`).
         """
-        if self.graph is not None:
-            return [ntriples_line(t) for t in self.graph]
+        if self.lines is not None:
+            return list(self.lines)
         suffix = f" {ox.NamedNode(self.doc_iri)} ."
         lines = []
         for line in (self.nquads or "").splitlines():
@@ -163,27 +167,31 @@ class ProcessedDocument:
 
     def for_transport(self) -> ProcessedDocument:
         """The same document with its graph as N-Quads text only."""
-        if self.graph is None:
+        if self.lines is None:
             return self
         return ProcessedDocument(
             self.source, self.doc_iri, self.content_hash,
-            nquads=nquads_text(URIRef(self.doc_iri), self.graph),
+            nquads=nquads_from_lines(ox.NamedNode(self.doc_iri), self.lines),
         )
 
     @property
     def ntriples(self) -> str:
         """The same triples as N-Triples, for code that reads one graph."""
-        return ntriples(self.triples())
+        return "".join(f"{line}\n" for line in sorted(set(self.ntriples_lines())))
+
+
+def nquads_from_lines(graph: ox.NamedNode, lines: Iterable[str]) -> str:
+    """N-Triples ``lines`` (``<s> <p> <o> .``) as N-Quads in ``graph``, one line each."""
+    return "".join(f"{line[:-1]}{graph} .\n" for line in lines)
 
 
 def nquads_text(graph: URIRef, triples: Iterable[Triple]) -> str:
     """Triples as N-Quads in ``graph``, one sorted line each."""
-    name = str(to_ox_term(graph))
-    return "".join(f"{line[:-1]}{name} .\n" for line in ntriples(triples).splitlines())
+    return nquads_from_lines(to_ox_term(graph), ntriples(triples).splitlines())  # type: ignore[arg-type]
 
 
 def process_clean(clean: CleanDocument) -> ProcessedDocument:
-    """Extract one cleaned document and write its named graph as N-Quads."""
+    """Extract one cleaned document and write its named graph as N-Triples lines."""
     # imported here: loading spaCy is not needed when every document is unchanged
     from kg.extract.pipeline import extract_document
 
@@ -191,7 +199,7 @@ def process_clean(clean: CleanDocument) -> ProcessedDocument:
         source=clean.source,
         doc_iri=str(doc_iri(clean.doc_id)),
         content_hash=clean.content_hash,
-        graph=tuple(document_triples(extract_document(clean))),
+        lines=tuple(document_lines(extract_document(clean))),
     )
 
 

@@ -15,14 +15,17 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from kg.gazetteer import get_gazetteer
 from kg.model import CleanDocument, Entity, Extraction, Relation
 from kg.normalise import english_place_name, pinyin_label, to_traditional
+from kg.terms import to_ox_term, to_rdflib_term
 from kg.vocab import ADMIN_CLASSES, DATA_BASE, KG
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -38,11 +41,11 @@ PINYIN = "zh-Latn-pinyin"
 
 
 def doc_iri(doc_id: str) -> URIRef:
-    return URIRef(f"{DATA_BASE}doc/{quote(doc_id, safe='')}")
+    return URIRef(_doc_iri(doc_id))
 
 
 def place_iri(code: str) -> URIRef:
-    return URIRef(f"{DATA_BASE}place/{code}")
+    return URIRef(_place_iri(code))
 
 
 def entity_iri(entity: Entity, doc_id: str | None = None) -> URIRef:
@@ -52,16 +55,11 @@ def entity_iri(entity: Entity, doc_id: str | None = None) -> URIRef:
     of an article that never says which district) is also qualified by the
     document, so the same words in two articles do not become one body.
     """
-    if entity.code:
-        return place_iri(entity.code)
-    name = quote(entity.label, safe="")
-    if entity.local and doc_id is not None:
-        return URIRef(f"{DATA_BASE}{entity.cls}/{name}/in/{quote(doc_id, safe='')}")
-    return URIRef(f"{DATA_BASE}{entity.cls}/{name}")
+    return URIRef(_entity_iri(entity, doc_id))
 
 
 def sentence_iri(doc_id: str, index: int) -> URIRef:
-    return URIRef(f"{DATA_BASE}sent/{quote(doc_id, safe='')}/{index}")
+    return URIRef(_sentence_iri(quote(doc_id, safe=""), index))
 
 
 def mention_iri(doc_id: str, start: int, end: int) -> URIRef:
@@ -69,8 +67,108 @@ def mention_iri(doc_id: str, start: int, end: int) -> URIRef:
 
 
 def statement_iri(doc_id: str, s: URIRef, p: URIRef, o: URIRef) -> URIRef:
+    return URIRef(_statement_iri(quote(doc_id, safe=""), str(s), str(p), str(o)))
+
+
+# The same IRIs as strings: the triples below are built from them directly.
+
+
+def _doc_iri(doc_id: str) -> str:
+    return f"{DATA_BASE}doc/{quote(doc_id, safe='')}"
+
+
+def _place_iri(code: str) -> str:
+    return f"{DATA_BASE}place/{code}"
+
+
+def _entity_iri(entity: Entity, doc_id: str | None) -> str:
+    if entity.code:
+        return _place_iri(entity.code)
+    name = quote(entity.label, safe="")
+    if entity.local and doc_id is not None:
+        return f"{DATA_BASE}{entity.cls}/{name}/in/{quote(doc_id, safe='')}"
+    return f"{DATA_BASE}{entity.cls}/{name}"
+
+
+def _sentence_iri(quoted_doc_id: str, index: int) -> str:
+    return f"{DATA_BASE}sent/{quoted_doc_id}/{index}"
+
+
+def _statement_iri(quoted_doc_id: str, s: str, p: str, o: str) -> str:
     digest = hashlib.sha1(f"{s} {p} {o}".encode()).hexdigest()[:16]
-    return URIRef(f"{DATA_BASE}stmt/{quote(doc_id, safe='')}/{digest}")
+    return f"{DATA_BASE}stmt/{quoted_doc_id}/{digest}"
+
+
+# ---------------------------------------------------------------------------
+# Terms
+# ---------------------------------------------------------------------------
+#
+# Triples are built as Oxigraph terms, which the store takes as they are: an
+# rdflib term costs several times as much to make, hash and write out again,
+# and the graph stage makes some 400 triples per news article. Users of this
+# module get rdflib terms from :func:`document_triples`.
+
+OxTerm = ox.NamedNode | ox.Literal
+OxTriple = tuple[ox.NamedNode, ox.NamedNode, OxTerm]
+
+
+@cache
+def _vocab(iri: str) -> ox.NamedNode:
+    """A property or class of kg's vocabularies, made once."""
+    return ox.NamedNode(iri)
+
+
+_TYPE = _vocab(str(RDF.type))
+_LABEL = _vocab(str(RDFS.label))
+_PREF_LABEL = _vocab(str(SKOS.prefLabel))
+_ALT_LABEL = _vocab(str(SKOS.altLabel))
+_INTEGER = _vocab(str(XSD.integer))
+_BOOLEAN = _vocab(str(XSD.boolean))
+
+
+def _kg(name: str) -> ox.NamedNode:
+    return _vocab(f"{KG}{name}")
+
+
+def _dc(name: str) -> ox.NamedNode:
+    return _vocab(f"{DCTERMS}{name}")
+
+
+def _rdf(name: str) -> ox.NamedNode:
+    return _vocab(f"{RDF}{name}")
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_INTEGER)
+
+
+def _boolean(value: bool) -> ox.Literal:
+    return ox.Literal("true" if value else "false", datatype=_BOOLEAN)
+
+
+def _hans(text: str) -> ox.Literal:
+    return ox.Literal(text, language=HANS)
+
+
+@lru_cache(maxsize=1024)
+def _decimal(value: float) -> ox.Literal:
+    """As rdflib writes ``Literal(value, datatype=XSD.decimal)``."""
+    return to_ox_term(Literal(value, datatype=XSD.decimal))  # type: ignore[return-value]
+
+
+def _datetime(value: str) -> ox.Literal:
+    """As rdflib writes ``Literal(value, datatype=XSD.dateTime)`` (it normalises the form)."""
+    return to_ox_term(Literal(value, datatype=XSD.dateTime))  # type: ignore[return-value]
+
+
+def _url(url: str) -> OxTerm:
+    """An IRI when ``url`` is a usable one, else the text as a literal."""
+    if _safe_iri(url):
+        try:
+            return ox.NamedNode(url)
+        except ValueError:
+            pass
+    return ox.Literal(url)
 
 
 # ---------------------------------------------------------------------------
@@ -79,33 +177,62 @@ def statement_iri(doc_id: str, s: URIRef, p: URIRef, o: URIRef) -> URIRef:
 
 
 def document_triples(ex: Extraction) -> list[Triple]:
-    """Every triple of the document's named graph, sorted for stable output."""
+    """Every triple of the document's named graph as rdflib terms, sorted for stable output."""
+    triples = [
+        (URIRef(s.value), URIRef(p.value), to_rdflib_term(o))
+        for s, p, o in document_ox_triples(ex)
+    ]
+    return sorted(triples, key=_triple_key)  # type: ignore[arg-type]
+
+
+def document_lines(ex: Extraction) -> list[str]:
+    """Every triple of the document's named graph as a sorted N-Triples line (no newline)."""
+    return sorted(f"{s} {p} {o} ." for s, p, o in document_ox_triples(ex))
+
+
+def document_ox_triples(ex: Extraction) -> set[OxTriple]:
+    """Every triple of the document's named graph, as Oxigraph terms."""
     doc = ex.doc
-    iris = {key: entity_iri(e, doc.doc_id) for key, e in ex.entities.items()}
-    triples: set[Triple] = set()
-    triples.update(_article_triples(doc, ex, iris))
+    graph = _DocumentGraph(doc)
+    iris = {key: ox.NamedNode(_entity_iri(e, doc.doc_id)) for key, e in ex.entities.items()}
+    triples: set[OxTriple] = set(_article_triples(graph, ex, iris))
     sentence_of = SentenceFinder(ex)
     for idx in sorted(_evidence_sentences(ex, sentence_of)):
         sent = ex.sentences[idx]
-        node = sentence_iri(doc.doc_id, idx)
+        node = graph.sentence(idx)
         triples.update(
             [
-                (node, RDF.type, KG.Sentence),
-                (node, KG.text, Literal(doc.text[sent.start : sent.end])),
-                (node, KG.sentenceIndex, Literal(idx)),
-                (node, KG.startOffset, Literal(sent.start)),
-                (node, KG.endOffset, Literal(sent.end)),
-                (node, KG.inDocument, doc_iri(doc.doc_id)),
+                (node, _TYPE, _kg("Sentence")),
+                (node, _kg("text"), ox.Literal(doc.text[sent.start : sent.end])),
+                (node, _kg("sentenceIndex"), _integer(idx)),
+                (node, _kg("startOffset"), _integer(sent.start)),
+                (node, _kg("endOffset"), _integer(sent.end)),
+                (node, _kg("inDocument"), graph.node),
             ]
         )
     provinces = _provinces(ex)
     for key, ent in ex.entities.items():
-        triples.update(_entity_triples(ent, iris[key], doc, sentence_of, provinces.get(key)))
+        triples.update(_entity_triples(ent, iris[key], graph, sentence_of, provinces.get(key)))
     triples.update(_cross_regional(ex, iris, provinces))
     for r in ex.relations:
         if r.subject in iris and r.object in iris:
-            triples.update(_relation_triples(r, iris, doc))
-    return sorted(triples, key=_triple_key)
+            triples.update(_relation_triples(r, iris, graph))
+    return triples
+
+
+class _DocumentGraph:
+    """The document's node and the IRIs of its parts, with its id quoted once."""
+
+    def __init__(self, doc: CleanDocument) -> None:
+        self.doc = doc
+        self.quoted_id = quote(doc.doc_id, safe="")
+        self.node = ox.NamedNode(f"{DATA_BASE}doc/{self.quoted_id}")
+
+    def sentence(self, index: int) -> ox.NamedNode:
+        return ox.NamedNode(_sentence_iri(self.quoted_id, index))
+
+    def mention(self, start: int, end: int) -> ox.NamedNode:
+        return ox.NamedNode(f"{DATA_BASE}mention/{self.quoted_id}/{start}-{end}")
 
 
 def _triple_key(triple: Triple) -> tuple[str, ...]:
@@ -142,34 +269,34 @@ def _evidence_sentences(ex: Extraction, sentence_of: SentenceFinder) -> set[int]
 
 
 def _article_triples(
-    doc: CleanDocument, ex: Extraction, iris: dict[str, URIRef]
-) -> Iterator[Triple]:
-    node = doc_iri(doc.doc_id)
+    graph: _DocumentGraph, ex: Extraction, iris: dict[str, ox.NamedNode]
+) -> Iterator[OxTriple]:
+    doc, node = graph.doc, graph.node
     md = doc.metadata
-    yield node, RDF.type, KG.Article
-    yield node, DCTERMS.identifier, Literal(doc.doc_id)
-    yield node, KG.sourceFile, Literal(doc.source)
-    yield node, KG.contentHash, Literal(doc.content_hash)
-    yield node, KG.script, Literal(doc.script)
-    yield node, KG.text, Literal(doc.text)
+    yield node, _TYPE, _kg("Article")
+    yield node, _dc("identifier"), ox.Literal(doc.doc_id)
+    yield node, _kg("sourceFile"), ox.Literal(doc.source)
+    yield node, _kg("contentHash"), ox.Literal(doc.content_hash)
+    yield node, _kg("script"), ox.Literal(doc.script)
+    yield node, _kg("text"), ox.Literal(doc.text)
     if md.title:
-        yield node, DCTERMS.title, Literal(md.title, lang=HANS)
+        yield node, _dc("title"), _hans(md.title)
     if md.subtitle:
-        yield node, DCTERMS.alternative, Literal(md.subtitle, lang=HANS)
+        yield node, _dc("alternative"), _hans(md.subtitle)
     if md.published:
-        yield node, DCTERMS.issued, Literal(md.published, datatype=XSD.dateTime)
+        yield node, _dc("issued"), _datetime(md.published)
     if md.channel:
-        yield node, KG.channel, Literal(md.channel, lang=HANS)
+        yield node, _kg("channel"), _hans(md.channel)
     if md.url:
-        yield node, DCTERMS.source, URIRef(md.url) if _safe_iri(md.url) else Literal(md.url)
-    for name, prop in ((md.publisher, DCTERMS.publisher), (md.source, DCTERMS.contributor)):
+        yield node, _dc("source"), _url(md.url)
+    for name, prop in ((md.publisher, "publisher"), (md.source, "contributor")):
         key = f"Publication:{name}"
         if name and key in iris:
-            yield node, prop, iris[key]
+            yield node, _dc(prop), iris[key]
     for editor in md.editors:
         key = f"Person:{editor}"
         if key in iris:
-            yield node, KG.editor, iris[key]
+            yield node, _kg("editor"), iris[key]
 
 
 def _safe_iri(url: str) -> bool:
@@ -178,46 +305,47 @@ def _safe_iri(url: str) -> bool:
 
 def _entity_triples(
     ent: Entity,
-    node: URIRef,
-    doc: CleanDocument,
+    node: ox.NamedNode,
+    graph: _DocumentGraph,
     sentence_of: SentenceFinder,
     province: str | None,
-) -> Iterator[Triple]:
-    yield node, RDF.type, getattr(KG, ent.cls)
-    yield node, RDFS.label, Literal(ent.label, lang=HANS)
-    yield node, SKOS.prefLabel, Literal(ent.label, lang=HANS)
+) -> Iterator[OxTriple]:
+    doc = graph.doc
+    yield node, _TYPE, _kg(ent.cls)
+    yield node, _LABEL, _hans(ent.label)
+    yield node, _PREF_LABEL, _hans(ent.label)
     for alt in sorted(ent.alt_labels):
         if alt != ent.label:
-            yield node, SKOS.altLabel, Literal(alt, lang=HANS)
+            yield node, _ALT_LABEL, _hans(alt)
     if doc.script == "Hant":
         hant = ent.label_hant or to_traditional(ent.label)
-        yield node, SKOS.altLabel, Literal(hant, lang=HANT)
-    yield node, SKOS.altLabel, Literal(pinyin_label(ent.label), lang=PINYIN)
+        yield node, _ALT_LABEL, ox.Literal(hant, language=HANT)
+    yield node, _ALT_LABEL, ox.Literal(pinyin_label(ent.label), language=PINYIN)
     if ent.cls in ADMIN_CLASSES:
-        yield node, SKOS.altLabel, Literal(english_place_name(ent.label, ent.cls), lang="en")
+        yield node, _ALT_LABEL, ox.Literal(english_place_name(ent.label, ent.cls), language="en")
     if ent.code:
-        yield node, KG.officialCode, Literal(ent.code)
+        yield node, _kg("officialCode"), ox.Literal(ent.code)
         if ent.admin_level:
-            yield node, KG.adminLevel, Literal(ent.admin_level)
+            yield node, _kg("adminLevel"), _integer(ent.admin_level)
     if province:
-        pnode = place_iri(province)
-        yield node, KG.province, pnode
+        pnode = ox.NamedNode(_place_iri(province))
+        yield node, _kg("province"), pnode
         division = get_gazetteer().by_code(province)
         if division is not None:
-            yield pnode, RDFS.label, Literal(division.name, lang=HANS)
-            yield pnode, KG.officialCode, Literal(division.code)
+            yield pnode, _LABEL, _hans(division.name)
+            yield pnode, _kg("officialCode"), ox.Literal(division.code)
     for span, rule in ent.mentions:
-        m = mention_iri(doc.doc_id, span.start, span.end)
-        yield m, RDF.type, KG.Mention
-        yield m, KG.mentionOf, node
-        yield m, KG.text, Literal(span.text)
-        yield m, KG.startOffset, Literal(span.start)
-        yield m, KG.endOffset, Literal(span.end)
-        yield m, KG.rule, Literal(rule)
-        yield m, KG.inDocument, doc_iri(doc.doc_id)
+        m = graph.mention(span.start, span.end)
+        yield m, _TYPE, _kg("Mention")
+        yield m, _kg("mentionOf"), node
+        yield m, _kg("text"), ox.Literal(span.text)
+        yield m, _kg("startOffset"), _integer(span.start)
+        yield m, _kg("endOffset"), _integer(span.end)
+        yield m, _kg("rule"), ox.Literal(rule)
+        yield m, _kg("inDocument"), graph.node
         idx = sentence_of(span.start)
         if idx is not None:
-            yield m, KG.sentence, sentence_iri(doc.doc_id, idx)
+            yield m, _kg("sentence"), graph.sentence(idx)
 
 
 class SentenceFinder:
@@ -234,24 +362,27 @@ class SentenceFinder:
         return None
 
 
-def _relation_triples(r: Relation, iris: dict[str, URIRef], doc: CleanDocument) -> Iterator[Triple]:
+def _relation_triples(
+    r: Relation, iris: dict[str, ox.NamedNode], graph: _DocumentGraph
+) -> Iterator[OxTriple]:
     s, o = iris[r.subject], iris[r.object]
-    p = getattr(KG, r.predicate)
+    p = _kg(r.predicate)
     yield s, p, o
-    node = statement_iri(doc.doc_id, s, p, o)
-    yield node, RDF.type, KG.Statement
-    yield node, RDF.subject, s
-    yield node, RDF.predicate, p
-    yield node, RDF.object, o
-    yield node, KG.inDocument, doc_iri(doc.doc_id)
-    yield node, KG.sentence, sentence_iri(doc.doc_id, r.sentence_index)
-    yield node, KG.startOffset, Literal(r.evidence.start)
-    yield node, KG.endOffset, Literal(r.evidence.end)
-    yield node, KG.text, Literal(doc.text[r.evidence.start : r.evidence.end])
-    yield node, KG.rule, Literal(r.rule)
-    yield node, KG.confidence, Literal(round(r.confidence, 2), datatype=XSD.decimal)
+    node = ox.NamedNode(_statement_iri(graph.quoted_id, s.value, p.value, o.value))
+    text = graph.doc.text[r.evidence.start : r.evidence.end]
+    yield node, _TYPE, _kg("Statement")
+    yield node, _rdf("subject"), s
+    yield node, _rdf("predicate"), p
+    yield node, _rdf("object"), o
+    yield node, _kg("inDocument"), graph.node
+    yield node, _kg("sentence"), graph.sentence(r.sentence_index)
+    yield node, _kg("startOffset"), _integer(r.evidence.start)
+    yield node, _kg("endOffset"), _integer(r.evidence.end)
+    yield node, _kg("text"), ox.Literal(text)
+    yield node, _kg("rule"), ox.Literal(r.rule)
+    yield node, _kg("confidence"), _decimal(round(r.confidence, 2))
     if r.trigger:
-        yield node, KG.trigger, Literal(r.trigger, lang=HANS)
+        yield node, _kg("trigger"), _hans(r.trigger)
 
 
 # ---------------------------------------------------------------------------
@@ -285,8 +416,8 @@ def _provinces(ex: Extraction) -> dict[str, str]:
 
 
 def _cross_regional(
-    ex: Extraction, iris: dict[str, URIRef], provinces: dict[str, str]
-) -> Iterable[Triple]:
+    ex: Extraction, iris: dict[str, ox.NamedNode], provinces: dict[str, str]
+) -> Iterable[OxTriple]:
     members: dict[str, set[str]] = {}
     for r in ex.relations:
         if (
@@ -298,4 +429,4 @@ def _cross_regional(
     for alliance, subjects in members.items():
         known = {provinces[s] for s in subjects if s in provinces}
         if len(known) >= 1 and len(subjects) >= 2:
-            yield iris[alliance], KG.crossRegional, Literal(len(known) > 1)
+            yield iris[alliance], _kg("crossRegional"), _boolean(len(known) > 1)

@@ -57,7 +57,8 @@ from rdflib import URIRef
 
 from kg.errors import QueryError, StoreError
 from kg.query import QueryResult
-from kg.store import GraphStore, Triple, ntriples, store_path, to_rdflib_term
+from kg.store import GraphStore, store_path
+from kg.terms import Triple, ntriples, to_rdflib_term
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878

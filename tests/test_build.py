@@ -221,13 +221,16 @@ def test_a_changed_document_replaces_its_named_graph(tmp_path: Path) -> None:
 
 def test_a_graph_from_a_worker_is_checked_before_it_is_stored() -> None:
     from kg.build import ProcessedDocument, nquads_text
+    from kg.terms import ntriples_line
 
     doc = URIRef("https://w3id.org/kg-zh/id/doc/0123456789abcdef")
     label = Literal('引号"与\\反斜杠', lang="zh-Hans")
     triples = ((doc, RDF.type, KG.Article), (doc, RDFS.label, label))
-    local = ProcessedDocument("a.txt", str(doc), "hash", graph=triples)
+    lines = tuple(ntriples_line(t) for t in triples)
+    local = ProcessedDocument("a.txt", str(doc), "hash", lines=lines)
     remote = local.for_transport()
-    assert remote.graph is None and remote.nquads
+    assert remote.lines is None and remote.nquads
+    assert sorted(remote.triples()) == sorted(local.triples()) == sorted(triples)
     assert sorted(remote.ntriples_lines()) == sorted(local.ntriples_lines())
     elsewhere = nquads_text(URIRef("https://w3id.org/kg-zh/id/doc/other"), triples)
     for wrong in (elsewhere, "<a> <b> .\n"):

@@ -23,6 +23,7 @@ from kg.build import WRITES_IN_FLIGHT, ProcessedDocument, StoreWriter, Written, 
 from kg.errors import StoreError
 from kg.model import Failure
 from kg.store import GraphStore
+from kg.terms import ntriples_line
 from kg.vocab import KG
 
 EXTRACTOR = "sha256:test"
@@ -30,8 +31,8 @@ EXTRACTOR = "sha256:test"
 
 def processed(n: int) -> ProcessedDocument:
     doc = URIRef(f"https://w3id.org/kg-zh/id/doc/{n:016x}")
-    triples = ((doc, RDF.type, KG.Article),)
-    return ProcessedDocument(f"{n}.txt", str(doc), f"hash-{n}", graph=triples)
+    lines = (ntriples_line((doc, RDF.type, KG.Article)),)
+    return ProcessedDocument(f"{n}.txt", str(doc), f"hash-{n}", lines=lines)
 
 
 class RecordingStore:

@@ -26,6 +26,7 @@ from kg.extract import lexicon
 from kg.extract import mentions as mn
 from kg.extract import relations as rel
 from kg.extract.resolve import resolve_entities
+from kg.extract.tokenizer import kept_words, word_starts
 from kg.gazetteer import Gazetteer, get_gazetteer
 from kg.model import Relation, Span
 from kg.statistical_ner import doc_text
@@ -102,7 +103,18 @@ def _gazetteer() -> Gazetteer:
 
 
 def token_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """(start, end) character offsets of the non-space tokens, read as arrays."""
+    """(start, end) character offsets of the non-space tokens.
+
+    They are the tokenizer's non-space words (:mod:`kg.extract.tokenizer`);
+    a Doc made otherwise has them read off its tokens as arrays.
+    """
+    words = kept_words(doc)
+    if words is not None:
+        return [
+            (start, start + len(word))
+            for start, word in zip(word_starts(words), words, strict=True)
+            if not word.isspace()
+        ]
     if not len(doc):
         return []
     cols = doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()

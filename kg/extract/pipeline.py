@@ -19,6 +19,7 @@ from kg.extract import (
     components,
     statistical,  # noqa: F401 - registers kg_statistical_ner
 )
+from kg.extract.tokenizer import TOKENIZER_NAME
 from kg.model import CleanDocument, Entity, Extraction, Span
 from kg.resources import common_jieba_words, ner_model_enabled
 from kg.statistical_ner import DOC_TEXT_KEY
@@ -42,7 +43,8 @@ def build_pipeline(
     """
     components.ensure_extensions()
     _quiet_jieba()
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    # spaCy's jieba tokens, made faster (kg.extract.tokenizer)
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
     keep_only_read_lexeme_attributes(nlp)
     for word in common_jieba_words():  # kept across the memory zones of extract_document
         nlp.vocab[word]

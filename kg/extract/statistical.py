@@ -30,6 +30,7 @@ from spacy.tokens import Doc
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
 from kg.extract.mentions import Mention, org_suffix_class
+from kg.extract.tokenizer import kept_words, word_starts
 from kg.model import Span
 from kg.resources import jieba_word_tags
 from kg.statistical_ner import doc_text
@@ -284,12 +285,24 @@ _JIEBA_SPACE = re.compile(r"\r\n|\s")
 
 
 def doc_words(doc: Doc) -> tuple[list[int], list[str]]:
-    """The document's ``jieba.cut`` words and their start offsets, read off its tokens.
+    """The document's ``jieba.cut`` words and their start offsets.
 
-    The pipeline's tokenizer already segmented the whole text; handing its
-    words to the model saves segmenting each range again. A space that spaCy
-    kept as a token's trailing whitespace is a word of its own here, as jieba
-    yields it.
+    The pipeline's tokenizer already segmented the whole text and kept its
+    words (:mod:`kg.extract.tokenizer`); handing them to the model saves
+    segmenting each range again. A Doc made by another tokenizer has its
+    words read off its tokens instead (:func:`words_from_tokens`).
+    """
+    words = kept_words(doc)
+    if words is None:
+        return words_from_tokens(doc)
+    return word_starts(words), list(words)
+
+
+def words_from_tokens(doc: Doc) -> tuple[list[int], list[str]]:
+    """``jieba.cut``'s words and their starts, pieced together from spaCy's tokens.
+
+    A space that spaCy kept as a token's trailing whitespace is a word of its
+    own here, as jieba yields it, and so is each character of a run of spaces.
     """
     if not len(doc):
         return [], []

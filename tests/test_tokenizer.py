@@ -51,7 +51,8 @@ def test_alignment_of_words_with_gaps_between_them() -> None:
     words = ["甲", "乙", "丙", "丁"]
     assert words_and_spaces(words, text) == get_words_and_spaces(words, text)
     assert words_and_spaces(words, text) == (
-        ["甲", " ", "乙", "\t", "丙", "丁"], [True, False, False, False, True, False]
+        ["甲", " ", "乙", "\t", "丙", "丁"],
+        [True, False, False, False, True, False],
     )
 
 

@@ -8,19 +8,21 @@ article's own metadata (publisher, source, editors) as entities.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
 import spacy
 from spacy.attrs import IS_SPACE
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from kg.extract import (
     components,
     statistical,  # noqa: F401 - registers kg_statistical_ner
 )
 from kg.extract.tokenizer import TOKENIZER_NAME
-from kg.model import CleanDocument, Entity, Extraction, Span
+from kg.model import CleanDocument, Entity, Extraction, Relation, Span
 from kg.resources import common_jieba_words, ner_model_enabled
 from kg.statistical_ner import DOC_TEXT_KEY
 
@@ -101,9 +103,22 @@ def default_pipeline(use_model: bool | None = None) -> Language:
 
 
 def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extraction:
-    """Run the pipeline on ``doc`` and collect what it found.
+    """Run the pipeline on ``doc`` and collect what it found."""
+    return extract_documents([doc], nlp)[0]
 
-    The spaCy document lives in a memory zone: the words and strings it adds
+
+def extract_documents(
+    docs: Sequence[CleanDocument], nlp: Language | None = None
+) -> list[Extraction]:
+    """Run the pipeline on several documents at once; one extraction each, in order.
+
+    The documents go through ``nlp.pipe`` together, so components that
+    batch (the NER proposer reads the ranges of all of them in one call) do
+    so; each document is still extracted exactly as on its own. An error in
+    any document fails the whole call: a caller that must keep the others
+    retries them one at a time (:func:`kg.build.process_documents`).
+
+    The spaCy documents live in a memory zone: the words and strings they add
     to the vocabulary are freed when the extraction is done, so a process that
     extracts a whole corpus does not keep every new word it ever met (spaCy's
     vocabulary otherwise only grows). Nothing spaCy owns leaves the zone: the
@@ -113,17 +128,37 @@ def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extract
     """
     nlp = nlp or default_pipeline()
     with nlp.memory_zone():
-        sdoc = nlp.make_doc(doc.simplified)
-        sdoc.user_data[DOC_TEXT_KEY] = doc.simplified  # lossless tokenization: the same text
-        sdoc.user_data["kg"] = {
-            "original": doc.text,
-            "title": _simplified_title(doc),
-            "script": doc.script,
-        }
-        sdoc = nlp(sdoc)
-        entities: dict[str, Entity] = dict(sdoc._.kg_entities or {})
-        sentences = list(sdoc._.kg_sentences or [])
-        relations = list(sdoc._.kg_relations or [])
+        sdocs = [_prepared(nlp, doc) for doc in docs]
+        found = [
+            (dict(sdoc._.kg_entities or {}), list(sdoc._.kg_sentences or []),
+             list(sdoc._.kg_relations or []))
+            for sdoc in nlp.pipe(sdocs, batch_size=max(1, len(sdocs)))
+        ]
+    return [
+        _extraction(doc, entities, sentences, relations)
+        for doc, (entities, sentences, relations) in zip(docs, found, strict=True)
+    ]
+
+
+def _prepared(nlp: Language, doc: CleanDocument) -> Doc:
+    """The spaCy document of ``doc``'s Simplified text, with what the components read."""
+    sdoc = nlp.make_doc(doc.simplified)
+    sdoc.user_data[DOC_TEXT_KEY] = doc.simplified  # lossless tokenization: the same text
+    sdoc.user_data["kg"] = {
+        "original": doc.text,
+        "title": _simplified_title(doc),
+        "script": doc.script,
+    }
+    return sdoc
+
+
+def _extraction(
+    doc: CleanDocument,
+    entities: dict[str, Entity],
+    sentences: list[Span],
+    relations: list[Relation],
+) -> Extraction:
+    """The components' findings, with the document's metadata and original text added."""
     _add_metadata_entities(doc, entities)
     for ent in entities.values():
         ent.mentions = [(_in_original(doc, span), rule) for span, rule in ent.mentions]

@@ -21,11 +21,13 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
@@ -102,8 +104,38 @@ class StatisticalNer:
         self.window = window
 
     def __call__(self, doc: Doc) -> Doc:
+        self._annotate([doc])
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
+        """Annotate ``docs`` a batch at a time: the model reads the batch's ranges together.
+
+        Why: the model reads a few short ranges per document, and running it
+        has a cost per call besides its cost per character; reading the ranges
+        of several documents in one call made it a quarter faster on news
+        text, with the same answers (each range is still its own input).
+        """
+        for batch in minibatch(docs, batch_size):
+            yield from self._annotate(list(batch))
+
+    def _annotate(self, docs: list[Doc]) -> list[Doc]:
+        """Add the model's mentions to each doc's ``kg_candidates``."""
         from kg.statistical_ner import predict_spans
 
+        plans = [self._ranges(doc) for doc in docs]
+        texts = [plan.text[a:b] for plan in plans for a, b in plan.ranges]
+        given = [words for plan in plans for words in plan.words]
+        found_by_range = iter(predict_spans(self.model, texts, words=given))
+        for doc, plan in zip(docs, plans, strict=True):
+            spans: list[tuple[int, int, str]] = []
+            for offset, _ in plan.ranges:
+                spans += [(offset + a, offset + b, label) for a, b, label in next(found_by_range)]
+            doc._.kg_candidates = plan.candidates + model_mentions(
+                plan.text, spans, plan.candidates
+            )
+        return docs
+
+    def _ranges(self, doc: Doc) -> _ReadPlan:
         candidates: list[Mention] = list(doc._.kg_candidates or [])
         text = doc_text(doc)
         starts, words = doc_words(doc)
@@ -112,12 +144,17 @@ class StatisticalNer:
             text, doc._.kg_sentences or [], starts, self.scope, self.window, words, claimed
         )
         given = [words_between(starts, words, a, b) for a, b in ranges]
-        found_by_range = predict_spans(self.model, [text[a:b] for a, b in ranges], words=given)
-        spans: list[tuple[int, int, str]] = []
-        for (offset, _), found in zip(ranges, found_by_range, strict=True):
-            spans += [(offset + a, offset + b, label) for a, b, label in found]
-        doc._.kg_candidates = candidates + model_mentions(text, spans, candidates)
-        return doc
+        return _ReadPlan(text, candidates, ranges, given)
+
+
+@dataclass(frozen=True)
+class _ReadPlan:
+    """What the model reads in one document: its ranges, with the words of each."""
+
+    text: str
+    candidates: list[Mention]
+    ranges: list[tuple[int, int]]
+    words: list[list[str] | None]
 
 
 def ner_ranges(

@@ -50,9 +50,11 @@ graph stage built.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -245,16 +247,67 @@ def write_union_turtle(store: ox.Store, path: Path, scratch: Path) -> None:
             out.write(_with_language_tags(line).encode("utf-8"))
 
 
-def write_named_trig(store: ox.Store, path: Path) -> None:
-    """Write every named graph to ``path`` as TriG, in IRI order, atomically."""
+def named_graph_block(store: ox.Store, graph: ox.NamedNode | ox.BlankNode) -> str:
+    """The TriG block of one named graph as the store holds it now."""
+    turtle = store.dump(format=ox.RdfFormat.TURTLE, from_graph=graph, prefixes=EXPORT_PREFIXES)
+    return trig_graph_block(graph, turtle)
+
+
+class TrigBlocks:
+    """TriG blocks of named graphs, made while a build writes them, kept until the export.
+
+    Why: dumping every document graph at the end was most of the export's
+    time, with nothing else to do meanwhile. A build instead dumps each
+    document graph right after writing it, on its writer thread while the
+    next documents are extracted (Oxigraph's dump runs without the GIL),
+    and the export copies the blocks. A block is the same bytes an export
+    would dump, because it is that dump, taken after the graph's last write
+    in the run. Blocks go to a scratch file in the build directory, so
+    memory does not grow with the corpus; the file is deleted on
+    :meth:`close`.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._file = tempfile.TemporaryFile(prefix=DUMP_PREFIX, dir=directory)  # noqa: SIM115
+        self._where: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, graph: ox.NamedNode, block: str) -> None:
+        """Keep ``graph``'s block, replacing any block kept for it before."""
+        data = block.encode("utf-8")
+        with self._lock:
+            offset = self._file.seek(0, os.SEEK_END)
+            self._file.write(data)
+            self._where[graph.value] = (offset, len(data))
+
+    def get(self, graph: ox.NamedNode | ox.BlankNode) -> bytes | None:
+        """The block kept for ``graph``, or None."""
+        with self._lock:
+            where = self._where.get(graph.value) if isinstance(graph, ox.NamedNode) else None
+            if where is None:
+                return None
+            self._file.seek(where[0])
+            return self._file.read(where[1])
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def write_named_trig(store: ox.Store, path: Path, blocks: TrigBlocks | None = None) -> None:
+    """Write every named graph to ``path`` as TriG, in IRI order, atomically.
+
+    A graph with a block in ``blocks`` is copied from there instead of being
+    dumped again (:class:`TrigBlocks`).
+    """
     graphs = sorted(store.named_graphs(), key=lambda g: (isinstance(g, ox.BlankNode), g.value))
     with atomic_writer(path) as out:
         out.write(prefix_header(EXPORT_PREFIXES).encode("utf-8"))
         for graph in graphs:
-            turtle = store.dump(
-                format=ox.RdfFormat.TURTLE, from_graph=graph, prefixes=EXPORT_PREFIXES
-            )
-            out.write(trig_graph_block(graph, turtle).encode("utf-8"))
+            kept = blocks.get(graph) if blocks is not None else None
+            out.write(kept if kept is not None else named_graph_block(store, graph).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- store
@@ -533,12 +586,14 @@ class GraphStore:
 
     # ----------------------------------------------------------------- export
 
-    def export(self, dir: Path | str | None = None) -> ExportedFiles:
+    def export(
+        self, dir: Path | str | None = None, blocks: TrigBlocks | None = None
+    ) -> ExportedFiles:
         """Write ``graph.ttl`` (the union) and ``graph.trig`` (one graph per document).
 
         Both go to ``dir`` (the build directory by default) and each replaces
         its previous version atomically. The same content always gives the
-        same bytes.
+        same bytes. ``blocks`` holds graphs already dumped (:class:`TrigBlocks`).
         """
         out_dir = Path(dir) if dir is not None else self.build_dir
         turtle, trig = out_dir / TURTLE_FILENAME, out_dir / TRIG_FILENAME
@@ -555,7 +610,7 @@ class GraphStore:
             ThreadPoolExecutor(max_workers=2, thread_name_prefix="kg-export") as pool,
         ):
             union = pool.submit(write_union_turtle, store, turtle, Path(scratch))
-            named = pool.submit(write_named_trig, store, trig)
+            named = pool.submit(write_named_trig, store, trig, blocks)
             for job in (union, named):
                 try:
                     job.result()

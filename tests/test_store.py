@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,7 +28,9 @@ from kg.errors import StoreError
 from kg.fsutil import atomic_write_text
 from kg.store import (
     GraphStore,
+    TrigBlocks,
     canonical_language_tag,
+    named_graph_block,
     ntriples_line,
     prefix_header,
     replace_graph_update,
@@ -492,6 +495,26 @@ def test_export_is_deterministic_and_faithful(tmp_path: Path) -> None:
         assert set(dataset.graph(doc)) == set(triples)
     assert len(list(ox.parse(trig, ox.RdfFormat.TRIG))) == sum(len(set(t)) for t in docs.values())
     assert not list(tmp_path.glob("*/.graph*"))  # no temporary files left behind
+
+
+def test_kept_trig_blocks_are_copied_into_the_export(
+    sample_store: GraphStore, tmp_path: Path
+) -> None:
+    """Blocks dumped after each write give the bytes of a full dump, and are what is written."""
+    plain = sample_store.export(tmp_path / "plain").trig.read_bytes()
+    store = sample_store.pyoxigraph_store
+    docs = [to_ox_term(doc) for doc in sample_store.document_iris()]
+    with closing(TrigBlocks(tmp_path)) as blocks:
+        for node in docs:
+            blocks.add(node, "<stale> {\n}\n")  # replaced by the block added next
+            blocks.add(node, named_graph_block(store, node))  # type: ignore[arg-type]
+        assert len(blocks) == len(docs)
+        assert sample_store.export(tmp_path / "kept", blocks).trig.read_bytes() == plain
+        blocks.add(docs[0], "<marker> {\n}\n")  # type: ignore[arg-type]
+        marked = sample_store.export(tmp_path / "marked", blocks).trig.read_bytes()
+    assert b"<marker> {\n}\n" in marked and b"<stale>" not in marked
+    assert marked != plain
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dump")]
 
 
 def test_export_to_another_folder(sample_store: GraphStore, tmp_path: Path) -> None:

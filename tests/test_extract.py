@@ -14,8 +14,10 @@ import spacy
 from spacy.language import Language
 
 from kg.clean import clean_document
+from kg.extract import mentions as mn
 from kg.extract.pipeline import PIPE_NAMES, build_pipeline, extract_document
 from kg.extract.tokenizer import TOKENIZER_NAME, JiebaTokenizer
+from kg.gazetteer import get_gazetteer
 from kg.model import Entity, Extraction, RawDocument, Relation
 
 # official codes of the Ministry of Civil Affairs list (public data)
@@ -415,3 +417,40 @@ def test_an_alliance_named_by_an_abbreviation_has_those_places_as_members(nlp: L
     )
     members = {s for s, o in relations(ex, "memberOf") if o == "杭嘉湖“智造先锋”党建联盟"}
     assert members == {"杭州市", "嘉兴市", "湖州市"}
+
+
+def _places_scanning_every_position(text: str, gaz) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
+    """The gazetteer scan as first written: the longest name starting at each position."""
+    from kg.extract.mentions import _after_parent, _is_generic_division, _level_word_of_body
+
+    names = mn.name_index(gaz).names
+    longest_first = sorted({len(n) for n in names if len(n) >= 2}, reverse=True)
+    found, i = [], 0
+    while i < len(text):
+        hit = next((text[i : i + k] for k in longest_first if text[i : i + k] in names
+                    and i + k <= len(text)), None)
+        if hit and (_level_word_of_body(text, i, hit)
+                    or (_is_generic_division(hit) and not _after_parent(text, i, hit, gaz))):
+            hit = None
+        if hit:
+            found.append((i, i + len(hit), hit))
+            i += len(hit)
+        else:
+            i += 1
+    return found
+
+
+@pytest.mark.parametrize("text", [
+    "江苏省苏州市吴中区木渎镇和胥口镇，浙江省嘉兴市嘉善县西塘镇。",
+    "苏州市城区与城区，大同市城区；萧山区瓜沥镇联合镇团委开展活动。",
+    "吴中区吴中区木渎镇木渎镇镇",
+    "区镇县乡市",
+    "",
+])
+def test_the_gazetteer_scan_finds_the_longest_name_at_each_position(text: str) -> None:
+    """Scanning from where names end finds what scanning every position finds."""
+    gaz = get_gazetteer()
+    ours = [(m.start, m.end, m.text) for m in mn.find_gazetteer_places(text, gaz)]
+    assert ours == _places_scanning_every_position(text, gaz)
+    if "木渎镇" in text:
+        assert any(name == "木渎镇" for _, _, name in ours)

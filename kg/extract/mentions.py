@@ -258,12 +258,15 @@ def extend_left(
 
 @dataclass(frozen=True)
 class NameIndex:
-    """Division names by first character and length, so a scan skips most positions."""
+    """Division names by first or last character and length, so a scan skips most positions."""
 
     names: frozenset[str]
-    lengths: dict[str, tuple[int, ...]]
     short: frozenset[str]
     short_lengths: dict[str, tuple[int, ...]]
+    #: the lengths of the full names ending in each character, shortest first
+    lengths_by_end: dict[str, tuple[int, ...]]
+    #: matches one character that ends some full name
+    name_end: re.Pattern[str]
 
 
 def _lengths_by_first_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
@@ -272,6 +275,14 @@ def _lengths_by_first_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
         if len(name) >= 2:
             table.setdefault(name[0], set()).add(len(name))
     return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in table.items()}
+
+
+def _lengths_by_last_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    table: dict[str, set[int]] = {}
+    for name in names:
+        if len(name) >= 2:
+            table.setdefault(name[-1], set()).add(len(name))
+    return {ch: tuple(sorted(ls)) for ch, ls in table.items()}
 
 
 _NAME_INDEXES: dict[int, NameIndex] = {}
@@ -283,38 +294,57 @@ def name_index(gaz: Gazetteer) -> NameIndex:
     if index is None:
         names = gaz.known_names()
         short = gaz.known_names(allow_short=True) - names
-        index = NameIndex(names, _lengths_by_first_char(names), short,
-                          _lengths_by_first_char(short))
+        by_end = _lengths_by_last_char(names)
+        index = NameIndex(
+            names, short, _lengths_by_first_char(short),
+            by_end, re.compile(f"[{''.join(map(re.escape, sorted(by_end)))}]"),
+        )
         _NAME_INDEXES[id(gaz)] = index
     return index
 
 
 def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
-    """Every full division name in the text, longest match first."""
+    """Every full division name in the text, longest match first, left to right.
+
+    At each position the longest name starting there is the candidate; an
+    accepted one is skipped over, a refused one (:func:`_level_word_of_body`,
+    :func:`_is_generic_division`) lets the scan go on at the next position.
+    The candidates are found from where names end: the few characters that
+    end a division name (镇, 乡, 县 …) are rare in text, while almost any
+    character can start one.
+    """
     index = name_index(gaz)
-    names, lengths = index.names, index.lengths
+    longest = _longest_names_by_start(text, index)
     found: list[Mention] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        hit = None
-        for length in lengths.get(text[i], ()):
-            piece = text[i : i + length]
-            if len(piece) == length and piece in names:
-                hit = piece
-                break
-        if hit and _level_word_of_body(text, i, hit):
-            hit = None
-        if hit and _is_generic_division(hit) and not _after_parent(text, i, hit, gaz):
-            hit = None
-        if hit:
-            divs = gaz.candidates(hit)
-            cls = gaz.entity_class(divs[0]) if divs else "Township"
-            found.append(Mention(i, i + len(hit), hit, cls, "place.gazetteer"))
-            i += len(hit)
-        else:
-            i += 1
+    scanned_to = 0
+    for start in sorted(longest):
+        if start < scanned_to:
+            continue
+        hit = text[start : start + longest[start]]
+        if _level_word_of_body(text, start, hit):
+            continue
+        if _is_generic_division(hit) and not _after_parent(text, start, hit, gaz):
+            continue
+        divs = gaz.candidates(hit)
+        cls = gaz.entity_class(divs[0]) if divs else "Township"
+        found.append(Mention(start, start + len(hit), hit, cls, "place.gazetteer"))
+        scanned_to = start + len(hit)
     return found
+
+
+def _longest_names_by_start(text: str, index: NameIndex) -> dict[int, int]:
+    """For each offset where a full division name starts, the length of the longest one."""
+    longest: dict[int, int] = {}
+    names = index.names
+    for match in index.name_end.finditer(text):
+        end = match.end()
+        for length in index.lengths_by_end[match.group()]:
+            start = end - length
+            if start < 0:
+                break
+            if length > longest.get(start, 0) and text[start:end] in names:
+                longest[start] = length
+    return longest
 
 
 def _is_generic_division(name: str) -> bool:

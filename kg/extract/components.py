@@ -427,10 +427,12 @@ class RelationRules:
             ("Village", "Township", "Subdistrict")
         ]
         abbreviations = doc.user_data.get("kg_abbreviations", {})
+        top_by_sentence = _by_sentence(top, sentences, sentence_of)
+        places_by_sentence = _by_sentence(places_all, sentences, sentence_of)
         for idx, sent in enumerate(sentences):
-            in_sent = [m for m in top if sent.start <= m.start and m.end <= sent.end]
+            in_sent = top_by_sentence[idx]
             view = rel.SentenceView(idx, sent, in_sent, keys, entities, text)
-            sent_places = [m for m in places_all if sent.start <= m.start and m.end <= sent.end]
+            sent_places = places_by_sentence[idx]
             if "place_chain" in on:
                 out += rel.adjacency(view, sent_places, gaz)
             if "group_words" in on:
@@ -482,6 +484,18 @@ SENTENCE_RULES = (
     ("venues", rel.venues),
     ("inclusion", rel.inclusion),
 )
+
+
+def _by_sentence(
+    mentions: list[mn.Mention], sentences: list[Span], sentence_of: dict[int, int]
+) -> list[list[mn.Mention]]:
+    """The mentions that lie wholly inside each sentence, in their given order."""
+    out: list[list[mn.Mention]] = [[] for _ in sentences]
+    for m in mentions:
+        idx = sentence_of.get(m.start)
+        if idx is not None and m.end <= sentences[idx].end:
+            out[idx].append(m)
+    return out
 
 
 def _sentence_index(sentences: list[Span], length: int) -> dict[int, int]:

@@ -14,6 +14,7 @@ followed by a head word such as 品牌 or 平台; enumerations end in 等…项�
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -585,9 +586,11 @@ def suffix_matches(text: str) -> list[tuple[int, int, str]]:
         if text[i + len(suffix) : i + len(suffix) + 1] == _SUFFIX_CONTINUATIONS.get(suffix):
             continue
         found.append((i, i + len(suffix), suffix))
+    # ``found`` is in order of start: a match that starts inside ``m`` comes after it
     out: list[tuple[int, int, str]] = []
-    for m in found:
-        if any(o[0] < m[1] and o[0] > m[0] and o[1] > m[1] for o in found):
+    for at, m in enumerate(found):
+        later = itertools.takewhile(lambda o, end=m[1]: o[0] < end, found[at + 1 :])
+        if any(o[0] > m[0] and o[1] > m[1] for o in later):
             continue  # 镇委 inside 镇委员会: the longer, later match names the body
         out.append(m)
     return out

@@ -139,6 +139,8 @@ def _split_lines(raw: str) -> list[_Line]:
 
 def _delete_spans(offsets: list[int], text: str, spans: list[tuple[int, int]]) -> list[int]:
     """Drop the characters of ``text`` (whose raw offsets are ``offsets``) inside ``spans``."""
+    if not spans:
+        return offsets
     dropped = set()
     for start, end in spans:
         dropped.update(range(start, end))
@@ -175,14 +177,25 @@ def _markdown_spans(text: str) -> list[tuple[int, int]]:
 
 def _prepare(line: _Line, raw: str, markdown: bool) -> None:
     """Remove pinyin annotations (and markdown markup) and surrounding blanks from ``line``."""
-    text = "".join(raw[o] for o in line.offsets)
+    text = _chars_at(raw, line.offsets)
     if markdown:
         line.offsets = _delete_spans(line.offsets, text, _markdown_spans(text))
-        text = "".join(raw[o] for o in line.offsets)
+        text = _chars_at(raw, line.offsets)
     line.offsets = _delete_spans(line.offsets, text, pinyin_annotation_spans(text))
     line.offsets = _strip(line.offsets, raw)
-    line.text = "".join(raw[o] for o in line.offsets)
+    line.text = _chars_at(raw, line.offsets)
     line.simple = to_simplified(line.text)
+
+
+def _chars_at(raw: str, offsets: list[int]) -> str:
+    """The characters of ``raw`` at ``offsets`` (increasing): one slice when they are contiguous.
+
+    They usually are (a line that lost nothing), and a slice costs a
+    fraction of joining the characters one by one.
+    """
+    if offsets and offsets[-1] - offsets[0] + 1 == len(offsets):
+        return raw[offsets[0] : offsets[-1] + 1]
+    return "".join(raw[o] for o in offsets)
 
 
 _PROVENANCE_HEADER = re.compile(r"#\s*([A-Za-z][\w-]*)\s*:\s*(.*?)\s*")
@@ -570,7 +583,7 @@ def clean_document(raw: RawDocument) -> CleanDocument:
     kept = _select_lines(lines, found)
 
     offsets, simplified = _join_lines(kept, raw.text)
-    text = "".join(raw.text[o] for o in offsets)
+    text = _chars_at(raw.text, offsets)
     content_hash = hashlib.sha256(simplified.encode("utf-8")).hexdigest()
 
     metadata = Metadata(

@@ -126,8 +126,15 @@ _INTEGER = _vocab(str(XSD.integer))
 _BOOLEAN = _vocab(str(XSD.boolean))
 
 
+_KG_TERMS: dict[str, ox.NamedNode] = {}
+
+
 def _kg(name: str) -> ox.NamedNode:
-    return _vocab(f"{KG}{name}")
+    """A term of kg's ontology by local name (looked up once per name: the hottest call here)."""
+    node = _KG_TERMS.get(name)
+    if node is None:
+        node = _KG_TERMS[name] = ox.NamedNode(f"{KG}{name}")
+    return node
 
 
 def _dc(name: str) -> ox.NamedNode:

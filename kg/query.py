@@ -499,13 +499,15 @@ def sort_result(result: QueryResult, order: Sequence[tuple[str, bool]]) -> Query
     The sort is stable: rows equal on every key keep the engine's order.
     """
     rows = list(result.rows)
+    at = [result.columns.index(name) for name, _ in order]
+    # each distinct term's key once (a column repeats its predicates, labels, IRIs)
+    keys = {id(row[i]): row[i] for row in rows for i in at}
+    key_of = {ident: sparql_order_key(term) for ident, term in keys.items()}
     if not any(descending for _, descending in order):
-        at = [result.columns.index(name) for name, _ in order]
-        rows.sort(key=lambda row: [sparql_order_key(row[i]) for i in at])
+        rows.sort(key=lambda row: [key_of[id(row[i])] for i in at])
     else:  # one stable pass per key, the last key first
-        for name, descending in reversed(order):
-            i = result.columns.index(name)
-            rows.sort(key=lambda row, i=i: sparql_order_key(row[i]), reverse=descending)
+        for (_, descending), i in zip(reversed(order), reversed(at), strict=True):
+            rows.sort(key=lambda row, i=i: key_of[id(row[i])], reverse=descending)
     return QueryResult(columns=result.columns, rows=tuple(rows), boolean=result.boolean)
 
 
@@ -540,6 +542,7 @@ def _evaluate_on_oxigraph(
     if len(_CONVERTED) > _MAX_CONVERTED:
         _forget_converted()
     converted = _CONVERTED
+    known = converted.__getitem__
 
     def convert(value: Any) -> Node | None:
         term = converted.get(value, _MISSING)
@@ -547,8 +550,13 @@ def _evaluate_on_oxigraph(
             term = converted[value] = to_rdflib_term(value)
         return term  # type: ignore[return-value]
 
-    rows = tuple(tuple(map(convert, solution)) for solution in answer)
-    return QueryResult(columns=columns, rows=rows)
+    rows = []
+    for solution in answer:
+        try:  # every term seen before: a lookup each, without a Python call
+            rows.append(tuple(map(known, solution)))
+        except KeyError:
+            rows.append(tuple(map(convert, solution)))
+    return QueryResult(columns=columns, rows=tuple(rows))
 
 
 def _run_on_rdflib(

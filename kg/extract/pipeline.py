@@ -160,6 +160,8 @@ def _extraction(
 ) -> Extraction:
     """The components' findings, with the document's metadata and original text added."""
     _add_metadata_entities(doc, entities)
+    if doc.text == doc.simplified:  # a Simplified article: every span already is original text
+        return Extraction(doc=doc, sentences=sentences, entities=entities, relations=relations)
     for ent in entities.values():
         ent.mentions = [(_in_original(doc, span), rule) for span, rule in ent.mentions]
     return Extraction(

@@ -454,3 +454,47 @@ def test_the_gazetteer_scan_finds_the_longest_name_at_each_position(text: str) -
     assert ours == _places_scanning_every_position(text, gaz)
     if "木渎镇" in text:
         assert any(name == "木渎镇" for _, _, name in ours)
+
+
+def _short_forms_scanning_every_position(text: str, gaz, taken) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
+    """The short-form scan as first written: every position, longest form first."""
+    index = mn.name_index(gaz)
+    occupied = mn._occupied(taken)
+    found, i = [], 0
+    while i < len(text):
+        hit = None
+        for length in index.short_lengths.get(text[i], ()):
+            piece = text[i : i + length]
+            if len(piece) == length and piece in index.short and not (
+                set(range(i, i + length)) & occupied
+            ):
+                hit = piece
+                break
+        if hit and mn._word_tag(hit) in mn._NOT_NAME_TAGS:
+            hit = None
+        if hit and [d for d in gaz.candidates(hit, allow_short=True) if d.level <= 3]:
+            end = i + len(hit)
+            if text[end : end + 1] in ("市", "县", "区") and end not in occupied and (
+                mn._HAN_RE.match(text[end + 1 : end + 2] or " ")
+            ):
+                end += 1
+            found.append((i, end, text[i:end]))
+            i = end
+            continue
+        i += 1
+    return found
+
+
+@pytest.mark.parametrize("text", [
+    "浙江萧山与江苏吴中合作，如皋和海宁签约。",
+    "吴中吴中区木渎镇，萧山瓜沥，苏州吴江和嘉善。",
+    "开发合作没有地名。",
+    "",
+])
+def test_the_short_form_scan_finds_what_scanning_every_position_finds(text: str) -> None:
+    gaz = get_gazetteer()
+    taken = mn.find_gazetteer_places(text, gaz)
+    ours = [(m.start, m.end, m.text) for m in mn.find_short_place_forms(text, gaz, taken)]
+    assert ours == _short_forms_scanning_every_position(text, gaz, taken)
+    if "萧山" in text:
+        assert any(name.startswith("萧山") for _, _, name in ours)

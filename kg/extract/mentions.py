@@ -264,6 +264,8 @@ class NameIndex:
     names: frozenset[str]
     short: frozenset[str]
     short_lengths: dict[str, tuple[int, ...]]
+    #: matches one character that starts some short form
+    short_start: re.Pattern[str]
     #: the lengths of the full names ending in each character, shortest first
     lengths_by_end: dict[str, tuple[int, ...]]
     #: matches one character that ends some full name
@@ -276,6 +278,11 @@ def _lengths_by_first_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
         if len(name) >= 2:
             table.setdefault(name[0], set()).add(len(name))
     return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in table.items()}
+
+
+def _one_of(chars: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any one of ``chars``."""
+    return re.compile(f"[{''.join(map(re.escape, sorted(chars)))}]")
 
 
 def _lengths_by_last_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
@@ -296,9 +303,9 @@ def name_index(gaz: Gazetteer) -> NameIndex:
         names = gaz.known_names()
         short = gaz.known_names(allow_short=True) - names
         by_end = _lengths_by_last_char(names)
+        short_lengths = _lengths_by_first_char(short)
         index = NameIndex(
-            names, short, _lengths_by_first_char(short),
-            by_end, re.compile(f"[{''.join(map(re.escape, sorted(by_end)))}]"),
+            names, short, short_lengths, _one_of(short_lengths), by_end, _one_of(by_end)
         )
         _NAME_INDEXES[id(gaz)] = index
     return index
@@ -387,9 +394,12 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
     short = index.short
     found: list[Mention] = []
     occupied = _occupied(taken)
-    i = 0
-    n = len(text)
-    while i < n:
+    scanned_to = 0
+    # only where a short form can start; the others could not give a hit
+    for start_match in index.short_start.finditer(text):
+        i = start_match.start()
+        if i < scanned_to:
+            continue
         hit = None
         for length in index.short_lengths.get(text[i], ()):
             piece = text[i : i + length]
@@ -419,9 +429,7 @@ def find_short_place_forms(text: str, gaz: Gazetteer, taken: Sequence[Mention]) 
                     rule = "place.short_form_renamed"
                     cls = {"市": "City", "县": "County", "区": "District"}[nxt]
                 found.append(Mention(i, end, text[i:end], cls, rule, certain=False))
-                i = end
-                continue
-        i += 1
+                scanned_to = end
     return found
 
 

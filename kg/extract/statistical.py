@@ -32,7 +32,7 @@ from spacy.util import minibatch
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
 from kg.extract.mentions import Mention, org_suffix_class
-from kg.extract.tokenizer import kept_words, word_starts
+from kg.extract.tokenizer import kept_word_starts, kept_words
 from kg.model import Span
 from kg.resources import jieba_word_tags
 from kg.statistical_ner import doc_text
@@ -329,10 +329,10 @@ def doc_words(doc: Doc) -> tuple[list[int], list[str]]:
     segmenting each range again. A Doc made by another tokenizer has its
     words read off its tokens instead (:func:`words_from_tokens`).
     """
-    words = kept_words(doc)
-    if words is None:
+    words, starts = kept_words(doc), kept_word_starts(doc)
+    if words is None or starts is None:
         return words_from_tokens(doc)
-    return word_starts(words), list(words)
+    return list(starts), list(words)
 
 
 def words_from_tokens(doc: Doc) -> tuple[list[int], list[str]]:

@@ -26,6 +26,8 @@ from spacy.vocab import Vocab
 
 #: Where a Doc made by :class:`JiebaTokenizer` keeps ``jieba.cut``'s words.
 JIEBA_WORDS_KEY = "kg_doc_jieba_words"
+#: Where :func:`kept_word_starts` keeps the offsets of those words.
+JIEBA_STARTS_KEY = "kg_doc_jieba_word_starts"
 #: The tokenizer's name in spaCy's registry, for ``[nlp.tokenizer]`` in a config.
 TOKENIZER_NAME = "kg.JiebaTokenizer.v1"
 
@@ -97,6 +99,17 @@ def kept_words(doc: Doc) -> list[str] | None:
     return doc.user_data.get(JIEBA_WORDS_KEY)
 
 
+def kept_word_starts(doc: Doc) -> list[int] | None:
+    """Where each of :func:`kept_words` starts, worked out once per doc."""
+    starts = doc.user_data.get(JIEBA_STARTS_KEY)
+    if starts is None:
+        words = kept_words(doc)
+        if words is None:
+            return None
+        starts = doc.user_data[JIEBA_STARTS_KEY] = word_starts(words)
+    return starts
+
+
 def word_starts(words: Sequence[str]) -> list[int]:
     """The offset at which each of ``words`` starts when they are joined."""
-    return list(accumulate((len(word) for word in words[:-1]), initial=0)) if words else []
+    return list(accumulate(map(len, words[:-1]), initial=0)) if words else []

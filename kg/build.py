@@ -70,7 +70,7 @@ from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
 from kg.model import CleanDocument, Extraction, Failure, RawDocument
 from kg.resources import ner_model_dir, ner_model_enabled
 from kg.store import GraphStore, TrigBlocks, named_graph_block
-from kg.terms import Triple, ntriples, ntriples_line, to_ox_term, to_rdflib_term
+from kg.terms import Triple, ntriples, ntriples_line, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -187,11 +187,6 @@ class ProcessedDocument:
 def nquads_from_lines(graph: ox.NamedNode, lines: Iterable[str]) -> str:
     """N-Triples ``lines`` (``<s> <p> <o> .``) as N-Quads in ``graph``, one line each."""
     return "".join(f"{line[:-1]}{graph} .\n" for line in lines)
-
-
-def nquads_text(graph: URIRef, triples: Iterable[Triple]) -> str:
-    """Triples as N-Quads in ``graph``, one sorted line each."""
-    return nquads_from_lines(to_ox_term(graph), ntriples(triples).splitlines())  # type: ignore[arg-type]
 
 
 def processed(clean: CleanDocument, extraction: Extraction) -> ProcessedDocument:

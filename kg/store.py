@@ -272,13 +272,23 @@ class TrigBlocks:
         self._where: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
-    def add(self, graph: ox.NamedNode, block: str) -> None:
-        """Keep ``graph``'s block, replacing any block kept for it before."""
+    def add(self, graph: ox.NamedNode, block: str) -> bool:
+        """Keep ``graph``'s block, replacing any block kept for it before.
+
+        A block that cannot be written (a full disk) is not kept, and neither
+        is an older one of the same graph: the export then dumps that graph
+        itself. Returns whether the block was kept.
+        """
         data = block.encode("utf-8")
         with self._lock:
-            offset = self._file.seek(0, os.SEEK_END)
-            self._file.write(data)
+            self._where.pop(graph.value, None)
+            try:
+                offset = self._file.seek(0, os.SEEK_END)
+                self._file.write(data)
+            except OSError:
+                return False
             self._where[graph.value] = (offset, len(data))
+            return True
 
     def get(self, graph: ox.NamedNode | ox.BlankNode) -> bytes | None:
         """The block kept for ``graph``, or None."""

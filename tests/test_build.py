@@ -220,7 +220,9 @@ def test_a_changed_document_replaces_its_named_graph(tmp_path: Path) -> None:
 
 
 def test_a_graph_from_a_worker_is_checked_before_it_is_stored() -> None:
-    from kg.build import ProcessedDocument, nquads_text
+    import pyoxigraph as ox
+
+    from kg.build import ProcessedDocument, nquads_from_lines
     from kg.terms import ntriples_line
 
     doc = URIRef("https://w3id.org/kg-zh/id/doc/0123456789abcdef")
@@ -232,7 +234,7 @@ def test_a_graph_from_a_worker_is_checked_before_it_is_stored() -> None:
     assert remote.lines is None and remote.nquads
     assert sorted(remote.triples()) == sorted(local.triples()) == sorted(triples)
     assert sorted(remote.ntriples_lines()) == sorted(local.ntriples_lines())
-    elsewhere = nquads_text(URIRef("https://w3id.org/kg-zh/id/doc/other"), triples)
+    elsewhere = nquads_from_lines(ox.NamedNode("https://w3id.org/kg-zh/id/doc/other"), lines)
     for wrong in (elsewhere, "<a> <b> .\n"):
         with pytest.raises(StoreError, match="a.txt: a worker returned a line that is not a quad"):
             ProcessedDocument("a.txt", str(doc), "hash", nquads=wrong).ntriples_lines()

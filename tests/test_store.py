@@ -517,6 +517,23 @@ def test_kept_trig_blocks_are_copied_into_the_export(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dump")]
 
 
+def test_a_block_that_cannot_be_written_is_dumped_by_the_export(
+    sample_store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = sample_store.export(tmp_path / "plain").trig.read_bytes()
+    node = to_ox_term(sample_store.document_iris()[0])
+    with closing(TrigBlocks(tmp_path)) as blocks:
+        assert blocks.add(node, "<old> {\n}\n")  # type: ignore[arg-type]
+
+        def disk_full(data: bytes) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(blocks._file, "write", disk_full)
+        assert not blocks.add(node, "<new> {\n}\n")  # type: ignore[arg-type]
+        assert blocks.get(node) is None and len(blocks) == 0  # type: ignore[arg-type]
+        assert sample_store.export(tmp_path / "out", blocks).trig.read_bytes() == plain
+
+
 def test_export_to_another_folder(sample_store: GraphStore, tmp_path: Path) -> None:
     files = sample_store.export(tmp_path / "out")
     assert files.turtle.parent == tmp_path / "out"

@@ -130,19 +130,24 @@ _KG_TERMS: dict[str, ox.NamedNode] = {}
 
 
 def _kg(name: str) -> ox.NamedNode:
-    """A term of kg's ontology by local name (looked up once per name: the hottest call here)."""
+    """A term of kg's ontology by local name (looked up once per name: the hottest call here).
+
+    Through ``KG``'s attributes, so a name the ontology lacks is an error.
+    """
     node = _KG_TERMS.get(name)
     if node is None:
-        node = _KG_TERMS[name] = ox.NamedNode(f"{KG}{name}")
+        node = _KG_TERMS[name] = ox.NamedNode(str(getattr(KG, name)))
     return node
 
 
+@cache
 def _dc(name: str) -> ox.NamedNode:
-    return _vocab(f"{DCTERMS}{name}")
+    return ox.NamedNode(str(getattr(DCTERMS, name)))
 
 
+@cache
 def _rdf(name: str) -> ox.NamedNode:
-    return _vocab(f"{RDF}{name}")
+    return ox.NamedNode(str(getattr(RDF, name)))
 
 
 def _integer(value: int) -> ox.Literal:

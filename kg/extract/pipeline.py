@@ -1,9 +1,10 @@
-"""Assemble the spaCy pipeline and run it on one cleaned document.
+"""Assemble the spaCy pipeline and run it on cleaned documents.
 
 ``build_pipeline`` gives ``spacy.blank("zh")`` with the jieba segmenter and
-kg's components; ``extract_document`` runs it on a ``CleanDocument`` and
-returns an ``Extraction`` (entities, relations, sentences), adding the
-article's own metadata (publisher, source, editors) as entities.
+kg's components; ``extract_document`` runs it on a ``CleanDocument`` (and
+``extract_documents`` on several at once, which is faster) and returns an
+``Extraction`` (entities, relations, sentences), adding the article's own
+metadata (publisher, source, editors) as entities.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def build_pipeline(
     # spaCy's jieba tokens, made faster (kg.extract.tokenizer)
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
     keep_only_read_lexeme_attributes(nlp)
-    for word in common_jieba_words():  # kept across the memory zones of extract_document
+    for word in common_jieba_words():  # kept across the memory zones of extract_documents
         nlp.vocab[word]
     configs = {
         "kg_entity_rules": {"disabled": list(disabled_entity_rules)},

@@ -79,6 +79,8 @@ DEFAULT_MAX_BYTES = 20_000_000
 #: was the fastest of 1, 8, 16 and 32 on news articles of ~2,000 characters
 #: (benchmarks/README.md); the batch is also what one memory zone holds.
 BATCH_SIZE = 16
+#: ... unless they hold this many characters before (50 news articles' worth).
+BATCH_CHARS = 100_000
 #: Batches in flight per worker process (local or Dask).
 IN_FLIGHT_PER_WORKER = 2
 #: Records which store content the exports were written from.
@@ -477,13 +479,23 @@ def _warm_worker() -> None:
     default_pipeline()
 
 
-def _batches(docs: Iterable[CleanDocument], size: int) -> Iterator[list[CleanDocument]]:
+def _batches(
+    docs: Iterable[CleanDocument], size: int, max_chars: int = BATCH_CHARS
+) -> Iterator[list[CleanDocument]]:
+    """``docs`` in order, ``size`` at a time, or fewer once they hold ``max_chars`` characters.
+
+    Why the second bound: a batch is extracted, and held in memory, as a
+    whole, so a batch of long documents would need many times the memory of
+    one; a batch ends with the document that takes it to ``max_chars``.
+    """
     batch: list[CleanDocument] = []
+    chars = 0
     for doc in docs:
         batch.append(doc)
-        if len(batch) >= size:
+        chars += len(doc.text)
+        if len(batch) >= size or chars >= max_chars:
             yield batch
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch
 
@@ -669,6 +681,9 @@ def stored_sources(store: GraphStore) -> list[tuple[URIRef, str]]:
 #: extracted (with two, the extraction waited for 14 writes of every batch of
 #: 16, 4 s per 1,000 documents).
 WRITES_IN_FLIGHT = 2 * BATCH_SIZE
+#: ... and no more N-Triples lines than this in them (a news article has ~400),
+#: so that long documents do not pile up in memory while they wait.
+LINES_IN_FLIGHT = 200_000
 
 
 @dataclass
@@ -687,14 +702,15 @@ class StoreWriter:
 
     Why: Oxigraph's transactional load runs in Rust without holding the GIL,
     and it was a fifth of a one-process build's time (benchmarks/README.md).
-    In a thread of its own, document k is written while this thread extracts
-    document k+1. Nothing else changes: each document is still one
-    transaction, at most :data:`WRITES_IN_FLIGHT` are pending, and the caller
-    does all bookkeeping (source index, ledger, report) on its own thread after
-    a write succeeded, in input order, so a build killed at any point is taken
-    up by the next run exactly as before. Every ``flush_every`` writes the
-    same thread also flushes the store's write buffers to disk (see
-    :func:`flush`), which would otherwise stop the extraction for a moment.
+    In a thread of its own, the documents of one batch are written while this
+    thread extracts the next. Nothing else changes: each document is still one
+    transaction, at most :data:`WRITES_IN_FLIGHT` documents (and, for long
+    ones, :data:`LINES_IN_FLIGHT` lines) are pending, and the caller does all
+    bookkeeping (source index, ledger, report) on its own thread after a write
+    succeeded, in input order, so a build killed at any point is taken up by
+    the next run exactly as before. Every ``flush_every`` writes the same
+    thread also flushes the store's write buffers to disk (see :func:`flush`),
+    which would otherwise stop the extraction for a moment.
     """
 
     def __init__(
@@ -703,15 +719,19 @@ class StoreWriter:
         in_flight: int = WRITES_IN_FLIGHT,
         flush_every: int = FLUSH_EVERY,
         blocks: TrigBlocks | None = None,
+        lines_in_flight: int = LINES_IN_FLIGHT,
     ) -> None:
         self._store = store
         self._blocks = blocks
         self._in_flight = in_flight
+        self._lines_in_flight = lines_in_flight
         self._flush_every = flush_every
         self._writes = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-writer")
-        # in input order: a document with nothing to write, or its write under way
-        self._pending: deque[Written | Future[Written]] = deque()
+        # in input order: a document with nothing to write, or its write under way,
+        # with the number of lines it holds
+        self._pending: deque[tuple[Written | Future[Written], int]] = deque()
+        self._pending_lines = 0
 
     def __enter__(self) -> StoreWriter:
         return self
@@ -725,21 +745,24 @@ class StoreWriter:
     ) -> Iterator[Written]:
         """Start writing ``result``; yield the documents whose turn has come, in order."""
         if isinstance(result, Failure):
-            self._pending.append(Written(result, digest))
+            self._pending.append((Written(result, digest), 0))
         else:
             try:
                 doc, lines = graph_lines(result, extractor)
             except StoreError as exc:
-                self._pending.append(Written(Failure(result.source, str(exc)), digest))
+                self._pending.append((Written(Failure(result.source, str(exc)), digest), 0))
             else:
                 self._writes += 1
                 flush_after = self._writes % self._flush_every == 0
-                self._pending.append(self._pool.submit(
+                self._pending.append((self._pool.submit(
                     _write, self._store, Written(result, digest), doc, lines, flush_after,
                     self._blocks,
-                ))
+                ), len(lines)))
+                self._pending_lines += len(lines)
         while self._pending and (
-            len(self._pending) > self._in_flight or _settled(self._pending[0])
+            len(self._pending) > self._in_flight
+            or self._pending_lines > self._lines_in_flight
+            or _settled(self._pending[0][0])
         ):
             yield self._next()
 
@@ -749,7 +772,8 @@ class StoreWriter:
             yield self._next()
 
     def _next(self) -> Written:
-        item = self._pending.popleft()
+        item, lines = self._pending.popleft()
+        self._pending_lines -= lines
         return item.result() if isinstance(item, Future) else item
 
 

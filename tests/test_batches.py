@@ -110,3 +110,19 @@ def test_run_local_keeps_input_order_across_batches() -> None:
     results = list(run_local(iter(docs), workers=1))
     assert [r.source for r in results] == [d.source for d in docs]
     assert all(isinstance(r, ProcessedDocument) for r in results)
+
+
+def test_batches_stop_at_a_number_of_documents_or_of_characters() -> None:
+    """A batch is held in memory whole: long documents make shorter batches."""
+    from kg.build import _batches
+
+    lengths = [10, 10, 10, 10, 10, 95, 10, 200, 10, 10]
+    docs = cleaned(["木" * n for n in lengths])
+    batches = list(_batches(iter(docs), size=4, max_chars=100))
+    assert [[len(d.text) for d in batch] for batch in batches] == [
+        [10, 10, 10, 10],  # four documents
+        [10, 95],  # 105 characters
+        [10, 200],  # a long document ends its batch
+        [10, 10],
+    ]
+    assert [d for batch in batches for d in batch] == docs

@@ -115,6 +115,27 @@ def test_no_more_than_in_flight_writes_wait() -> None:
     writer.__exit__(None, None, None)
 
 
+def test_long_documents_wait_by_their_lines_too() -> None:
+    """Under the count, the caller still waits once the pending writes hold too many lines."""
+    hold = threading.Event()
+    store = RecordingStore(hold=hold)
+    # each document is one triple plus the extractor's: two lines
+    writer = StoreWriter(store, in_flight=10, lines_in_flight=3)  # type: ignore[arg-type]
+    list(writer.submit(processed(0), None, EXTRACTOR))
+    second: list[Written] = []
+    caller = threading.Thread(
+        target=lambda: second.extend(writer.submit(processed(1), None, EXTRACTOR))
+    )
+    caller.start()
+    time.sleep(0.2)
+    assert caller.is_alive() and second == []  # four lines pending: waiting for the first
+    hold.set()
+    caller.join(10)
+    assert sources(second)[:1] == ["0.txt"]
+    assert sources(second + list(writer.drain())) == ["0.txt", "1.txt"]
+    writer.__exit__(None, None, None)
+
+
 def test_the_writer_thread_flushes_after_every_few_writes() -> None:
     """The flush follows the write that completes a group, on the writer thread."""
     events: list[tuple[str, int]] = []

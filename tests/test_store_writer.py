@@ -92,45 +92,43 @@ def test_writes_run_on_one_other_thread_while_the_caller_goes_on() -> None:
     assert len(store.threads) == 1 and threading.get_ident() not in store.threads
 
 
-def test_no_more_than_in_flight_writes_wait() -> None:
-    """With writes that never finish on their own, the caller waits once the window is full."""
-    hold = threading.Event()
-    store = RecordingStore(hold=hold)
-    writer = StoreWriter(store, in_flight=2)  # type: ignore[arg-type]
-    assert WRITES_IN_FLIGHT >= 1
-    list(writer.submit(processed(0), None, EXTRACTOR))
-    list(writer.submit(processed(1), None, EXTRACTOR))
-    third: list[Written] = []
+def submit_held(writer: StoreWriter, hold: threading.Event, n: int) -> list[Written]:
+    """Submit document ``n`` from another thread while the writes are held; assert that
+    the submission waits, release the writes, and return what it yielded."""
+    yielded: list[Written] = []
     caller = threading.Thread(
-        target=lambda: third.extend(writer.submit(processed(2), None, EXTRACTOR))
+        target=lambda: yielded.extend(writer.submit(processed(n), None, EXTRACTOR))
     )
     caller.start()
     time.sleep(0.2)
-    assert caller.is_alive() and third == []  # waiting for the oldest write
+    assert caller.is_alive() and yielded == []  # waiting for the oldest write
     hold.set()
     caller.join(10)
-    rest = list(writer.drain())
+    return yielded
+
+
+def test_no_more_than_in_flight_writes_wait() -> None:
+    """With writes that never finish on their own, the caller waits once the window is full."""
+    hold = threading.Event()
+    writer = StoreWriter(RecordingStore(hold=hold), in_flight=2)  # type: ignore[arg-type]
+    assert WRITES_IN_FLIGHT >= 1
+    list(writer.submit(processed(0), None, EXTRACTOR))
+    list(writer.submit(processed(1), None, EXTRACTOR))
+    third = submit_held(writer, hold, 2)
     assert sources(third)[:1] == ["0.txt"]  # and any later write already over
-    assert sources(third + rest) == ["0.txt", "1.txt", "2.txt"]
+    assert sources(third + list(writer.drain())) == ["0.txt", "1.txt", "2.txt"]
     writer.__exit__(None, None, None)
 
 
 def test_long_documents_wait_by_their_lines_too() -> None:
     """Under the count, the caller still waits once the pending writes hold too many lines."""
     hold = threading.Event()
-    store = RecordingStore(hold=hold)
-    # each document is one triple plus the extractor's: two lines
-    writer = StoreWriter(store, in_flight=10, lines_in_flight=3)  # type: ignore[arg-type]
-    list(writer.submit(processed(0), None, EXTRACTOR))
-    second: list[Written] = []
-    caller = threading.Thread(
-        target=lambda: second.extend(writer.submit(processed(1), None, EXTRACTOR))
+    # each document is one triple plus the extractor's: two lines, four with the second
+    writer = StoreWriter(  # type: ignore[arg-type]
+        RecordingStore(hold=hold), in_flight=10, lines_in_flight=3
     )
-    caller.start()
-    time.sleep(0.2)
-    assert caller.is_alive() and second == []  # four lines pending: waiting for the first
-    hold.set()
-    caller.join(10)
+    list(writer.submit(processed(0), None, EXTRACTOR))
+    second = submit_held(writer, hold, 1)
     assert sources(second)[:1] == ["0.txt"]
     assert sources(second + list(writer.drain())) == ["0.txt", "1.txt"]
     writer.__exit__(None, None, None)

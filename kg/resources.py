@@ -58,7 +58,7 @@ def common_jieba_words(count: int = 30_000) -> tuple[str, ...]:
     """The ``count`` or so most frequent words of jieba's dictionary (ties at the end kept).
 
     What a spaCy vocabulary should know before documents are processed in
-    memory zones (:func:`kg.extract.pipeline.extract_document`): words met
+    memory zones (:func:`kg.extract.pipeline.extract_documents`): words met
     inside a zone are forgotten after it, so the common ones are added outside.
     """
     import jieba

@@ -26,7 +26,7 @@ from kg.extract import lexicon
 from kg.extract import mentions as mn
 from kg.extract import relations as rel
 from kg.extract.resolve import resolve_entities
-from kg.extract.tokenizer import kept_word_starts, kept_words
+from kg.extract.tokenizer import kept_words_and_starts
 from kg.gazetteer import Gazetteer, get_gazetteer
 from kg.model import Relation, Span
 from kg.statistical_ner import doc_text
@@ -108,8 +108,9 @@ def token_bounds(doc: Doc) -> list[tuple[int, int]]:
     They are the tokenizer's non-space words (:mod:`kg.extract.tokenizer`);
     a Doc made otherwise has them read off its tokens as arrays.
     """
-    words, starts = kept_words(doc), kept_word_starts(doc)
-    if words is not None and starts is not None:
+    kept = kept_words_and_starts(doc)
+    if kept is not None:
+        words, starts = kept
         return [
             (start, start + len(word))
             for start, word in zip(starts, words, strict=True)

@@ -272,25 +272,23 @@ class NameIndex:
     name_end: re.Pattern[str]
 
 
-def _lengths_by_first_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+def _lengths_by_char(names: Iterable[str], at: int) -> dict[str, tuple[int, ...]]:
+    """The lengths of the names (of two or more characters) by their character at ``at``.
+
+    Longest first by first character (``at`` 0: a scan from the start takes
+    the longest name), shortest first by last character (``at`` -1: a scan
+    back from the end stops at the start of the text).
+    """
     table: dict[str, set[int]] = {}
     for name in names:
         if len(name) >= 2:
-            table.setdefault(name[0], set()).add(len(name))
-    return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in table.items()}
+            table.setdefault(name[at], set()).add(len(name))
+    return {ch: tuple(sorted(ls, reverse=at == 0)) for ch, ls in table.items()}
 
 
 def _one_of(chars: Iterable[str]) -> re.Pattern[str]:
     """A pattern matching any one of ``chars``."""
     return re.compile(f"[{''.join(map(re.escape, sorted(chars)))}]")
-
-
-def _lengths_by_last_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    table: dict[str, set[int]] = {}
-    for name in names:
-        if len(name) >= 2:
-            table.setdefault(name[-1], set()).add(len(name))
-    return {ch: tuple(sorted(ls)) for ch, ls in table.items()}
 
 
 _NAME_INDEXES: dict[int, NameIndex] = {}
@@ -302,8 +300,8 @@ def name_index(gaz: Gazetteer) -> NameIndex:
     if index is None:
         names = gaz.known_names()
         short = gaz.known_names(allow_short=True) - names
-        by_end = _lengths_by_last_char(names)
-        short_lengths = _lengths_by_first_char(short)
+        by_end = _lengths_by_char(names, -1)
+        short_lengths = _lengths_by_char(short, 0)
         index = NameIndex(
             names, short, short_lengths, _one_of(short_lengths), by_end, _one_of(by_end)
         )

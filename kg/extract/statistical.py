@@ -32,7 +32,7 @@ from spacy.util import minibatch
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
 from kg.extract.mentions import Mention, org_suffix_class
-from kg.extract.tokenizer import kept_word_starts, kept_words
+from kg.extract.tokenizer import kept_words_and_starts
 from kg.model import Span
 from kg.resources import jieba_word_tags
 from kg.statistical_ner import doc_text
@@ -125,7 +125,8 @@ class StatisticalNer:
         plans = [self._ranges(doc) for doc in docs]
         texts = [plan.text[a:b] for plan in plans for a, b in plan.ranges]
         given = [words for plan in plans for words in plan.words]
-        found_by_range = iter(predict_spans(self.model, texts, words=given))
+        # read whole: predict_spans keeps the model's memory zone open until its last result
+        found_by_range = iter(list(predict_spans(self.model, texts, words=given)))
         for doc, plan in zip(docs, plans, strict=True):
             spans: list[tuple[int, int, str]] = []
             for offset, _ in plan.ranges:
@@ -329,9 +330,10 @@ def doc_words(doc: Doc) -> tuple[list[int], list[str]]:
     segmenting each range again. A Doc made by another tokenizer has its
     words read off its tokens instead (:func:`words_from_tokens`).
     """
-    words, starts = kept_words(doc), kept_word_starts(doc)
-    if words is None or starts is None:
+    kept = kept_words_and_starts(doc)
+    if kept is None:
         return words_from_tokens(doc)
+    words, starts = kept
     return list(starts), list(words)
 
 

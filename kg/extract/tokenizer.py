@@ -26,7 +26,7 @@ from spacy.vocab import Vocab
 
 #: Where a Doc made by :class:`JiebaTokenizer` keeps ``jieba.cut``'s words.
 JIEBA_WORDS_KEY = "kg_doc_jieba_words"
-#: Where :func:`kept_word_starts` keeps the offsets of those words.
+#: Where :func:`kept_words_and_starts` keeps the offsets of those words.
 JIEBA_STARTS_KEY = "kg_doc_jieba_word_starts"
 #: The tokenizer's name in spaCy's registry, for ``[nlp.tokenizer]`` in a config.
 TOKENIZER_NAME = "kg.JiebaTokenizer.v1"
@@ -99,15 +99,15 @@ def kept_words(doc: Doc) -> list[str] | None:
     return doc.user_data.get(JIEBA_WORDS_KEY)
 
 
-def kept_word_starts(doc: Doc) -> list[int] | None:
-    """Where each of :func:`kept_words` starts, worked out once per doc."""
+def kept_words_and_starts(doc: Doc) -> tuple[list[str], list[int]] | None:
+    """:func:`kept_words` with the offset each starts at (worked out once per doc), or None."""
+    words = kept_words(doc)
+    if words is None:
+        return None
     starts = doc.user_data.get(JIEBA_STARTS_KEY)
     if starts is None:
-        words = kept_words(doc)
-        if words is None:
-            return None
         starts = doc.user_data[JIEBA_STARTS_KEY] = word_starts(words)
-    return starts
+    return words, starts
 
 
 def word_starts(words: Sequence[str]) -> list[int]:

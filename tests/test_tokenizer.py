@@ -13,6 +13,8 @@ from pathlib import Path
 import jieba
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
 from spacy.util import get_words_and_spaces
 
 from kg.extract.components import token_bounds
@@ -81,6 +83,13 @@ def test_segmenter_agrees_with_jieba_on_real_text(shared_dir: Path) -> None:
 @pytest.mark.parametrize("text", TEXTS)
 def test_alignment_agrees_with_spacy(text: str) -> None:
     words = [w for w in jieba.cut(text) if w]
+    assert words_and_spaces(words, text) == get_words_and_spaces(words, text)
+
+
+@given(st.lists(st.sampled_from(["木渎", "镇", "a", " ", "  ", "\n", "\t", "\u3000", "\r\n", ""])))
+def test_alignment_of_words_that_spell_the_text_agrees_with_spacy(words: list[str]) -> None:
+    """The shortcut for words that spell their text, as jieba's always do."""
+    text = "".join(words)
     assert words_and_spaces(words, text) == get_words_and_spaces(words, text)
 
 

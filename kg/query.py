@@ -337,6 +337,7 @@ def clear_query_caches() -> None:
 def _forget_converted() -> None:
     _CONVERTED.clear()
     _CONVERTED[None] = None  # an unbound value stays unbound
+    _ORDER_KEYS.clear()
 
 
 def pattern_sizes(store: GraphStore) -> PatternSizes:
@@ -440,6 +441,11 @@ _MISSING = object()
 _CONVERTED: dict[Any, Node | None] = {None: None}
 #: Converted terms kept before the cache starts over (tens of MB at most).
 _MAX_CONVERTED = 200_000
+#: Sort keys of terms already sorted on, by ``id`` of the term, with the term
+#: itself (a term kept here stays alive, so its ``id`` cannot name another
+#: object). Why: the rows of repeated queries hold the same converted terms,
+#: and computing their keys again was a tenth of ``relations``' time.
+_ORDER_KEYS: dict[int, tuple[Node | None, tuple[Any, ...]]] = {}
 
 
 def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
@@ -500,15 +506,34 @@ def sort_result(result: QueryResult, order: Sequence[tuple[str, bool]]) -> Query
     """
     rows = list(result.rows)
     at = [result.columns.index(name) for name, _ in order]
-    # each distinct term's key once (a column repeats its predicates, labels, IRIs)
-    keys = {id(row[i]): row[i] for row in rows for i in at}
-    key_of = {ident: sparql_order_key(term) for ident, term in keys.items()}
+    key_of = _order_keys(row[i] for row in rows for i in at)
     if not any(descending for _, descending in order):
         rows.sort(key=lambda row: [key_of[id(row[i])] for i in at])
     else:  # one stable pass per key, the last key first
         for (_, descending), i in zip(reversed(order), reversed(at), strict=True):
             rows.sort(key=lambda row, i=i: key_of[id(row[i])], reverse=descending)
     return QueryResult(columns=result.columns, rows=tuple(rows), boolean=result.boolean)
+
+
+def _order_keys(terms: Iterable[Node | None]) -> dict[int, tuple[Any, ...]]:
+    """The :func:`sparql_order_key` of each distinct term, by ``id``, from :data:`_ORDER_KEYS`.
+
+    A column repeats its predicates, labels and IRIs, so each distinct term's
+    key is looked up (or computed and kept) once per sort.
+    """
+    if len(_ORDER_KEYS) > _MAX_CONVERTED:
+        _ORDER_KEYS.clear()
+    kept = _ORDER_KEYS
+    key_of: dict[int, tuple[Any, ...]] = {}
+    for term in terms:
+        ident = id(term)
+        if ident in key_of:
+            continue
+        entry = kept.get(ident)
+        if entry is None or entry[0] is not term:
+            entry = kept[ident] = (term, sparql_order_key(term))
+        key_of[ident] = entry[1]
+    return key_of
 
 
 def _evaluate_on_oxigraph(

@@ -30,6 +30,7 @@ from kg.errors import QueryError
 from kg.query import (
     QueryResult,
     _evaluate_on_oxigraph,
+    clear_query_caches,
     format_result,
     list_named_queries,
     load_named_query,
@@ -246,6 +247,22 @@ def test_descending_keys_and_ties_keep_the_engines_order() -> None:
     assert sort_result(result, [("n", False), ("s", False)]).rows == (
         (Literal(1), Literal("x")), (Literal(1), Literal("z")), (Literal(2), Literal("y")),
     )
+
+
+def test_kept_sort_keys_follow_the_terms_sorted_now() -> None:
+    """Keys kept from earlier sorts never order other terms: every sort is as if it were first."""
+    from kg import query
+
+    clear_query_caches()
+    for values in (["b", "a", "c"], ["c", "b", "a"], [3, 1, 2]):
+        rows = tuple((Literal(v),) for v in values)  # new objects, whose ids may be reused
+        result = QueryResult(columns=("v",), rows=rows)
+        expected = tuple(sorted(rows, key=lambda row: sparql_order_key(row[0])))
+        assert sort_result(result, [("v", False)]).rows == expected
+        assert sort_result(result, [("v", True)]).rows == expected[::-1]
+    assert query._ORDER_KEYS
+    clear_query_caches()
+    assert not query._ORDER_KEYS
 
 
 def test_townships_by_district(store) -> None:

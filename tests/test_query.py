@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, BNode, Literal
+from rdflib import RDF, BNode, Graph, Literal
 from rich.cells import cell_len
 from test_store import (
     ALLIANCE,
@@ -263,6 +263,17 @@ def test_kept_sort_keys_follow_the_terms_sorted_now() -> None:
     assert query._ORDER_KEYS
     clear_query_caches()
     assert not query._ORDER_KEYS
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_named_queries_find_nothing_in_an_empty_graph(tmp_path: Path, engine: str) -> None:
+    """No named query invents a row where the graph has nothing (rdflib's empty groups)."""
+    source: GraphStore | Graph = (
+        GraphStore.open(tmp_path / "empty") if engine == "oxigraph" else Graph()
+    )
+    for query in list_named_queries():
+        given = {name: "木渎镇" for name in query.params}
+        assert run_named_query(source, query.name, given).rows == (), query.name
 
 
 def test_townships_by_district(store) -> None:

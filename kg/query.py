@@ -530,7 +530,7 @@ def _order_keys(terms: Iterable[Node | None]) -> dict[int, tuple[Any, ...]]:
         if ident in key_of:
             continue
         entry = kept.get(ident)
-        if entry is None or entry[0] is not term:
+        if entry is None:  # a kept entry holds its term, so the same id is the same term
             entry = kept[ident] = (term, sparql_order_key(term))
         key_of[ident] = entry[1]
     return key_of

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kg-installed
 SHARED := ../shared
 
-.PHONY: demo test test-slow eval train-ner lint bench clean venv
+.PHONY: demo test test-slow eval train cv train-ner lint bench clean venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ eval: $(STAMP)
 	cat benchmarks/results/eval-seed.md benchmarks/results/eval-dev.md > benchmarks/results/eval.md
 	rm benchmarks/results/eval-seed.md benchmarks/results/eval-dev.md
 	@echo "written: benchmarks/results/eval.md"
+
+# the mention tagger and relation classifier, from ../shared/ only, into kg/models/
+train: $(STAMP)
+	$(BIN)/kg train -o kg/models
+
+# cross-validation on the dev set, the learning curve and the ablation
+cv: $(STAMP)
+	mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/crossval.py
 
 train-ner: $(STAMP)
 	$(BIN)/kg train-ner -o training/output --ship

@@ -68,7 +68,12 @@ from kg.graph import doc_iri, document_lines
 from kg.ingest import iter_documents
 from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
 from kg.model import CleanDocument, Extraction, Failure, RawDocument
-from kg.resources import ner_model_dir, ner_model_enabled
+from kg.resources import (
+    learned_model_paths,
+    learned_models_enabled,
+    ner_model_dir,
+    ner_model_enabled,
+)
 from kg.store import GraphStore, TrigBlocks, named_graph_block
 from kg.terms import Triple, ntriples, ntriples_line, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
@@ -339,14 +344,15 @@ EXTRACTION_PACKAGES = (
 
 
 @lru_cache(maxsize=4)
-def extractor_fingerprint(ner: bool | None = None) -> str:
+def extractor_fingerprint(ner: bool | None = None, learned: bool | None = None) -> str:
     """A digest of everything that decides what a document's graph holds.
 
     Why: a build skips documents whose text is already stored, and without
     this an upgrade of kg, of its model or of the gazetteer would never reach
     them. The digest covers the code of the extraction modules, the files of
     the shipped NER model, the versions of the packages that carry data
-    (gazetteer, dictionaries), and whether the model is used (``KG_NO_NER``).
+    (gazetteer, dictionaries), whether the NER is used (``KG_NO_NER``), and the
+    trained tagger and relation classifier when they are used (``KG_NO_LEARNED``).
     It is stored with each document (``kg:extractor``); a document stored by
     another extractor is extracted again.
     """
@@ -354,11 +360,15 @@ def extractor_fingerprint(ner: bool | None = None) -> str:
 
     if ner is None:
         ner = ner_model_enabled()
-    digest = hashlib.sha256(f"ner={ner}\n".encode())
+    if learned is None:
+        learned = learned_models_enabled()
+    digest = hashlib.sha256(f"ner={ner}\nlearned={learned}\n".encode())
     package = Path(__file__).resolve().parent
     files = sorted({f for pattern in EXTRACTION_MODULES for f in package.glob(pattern)})
     if ner:
         files += sorted(f for f in ner_model_dir().rglob("*") if f.is_file())
+    if learned:
+        files += list(learned_model_paths())
     for path in files:
         digest.update(f"{path.relative_to(package).as_posix()}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -257,18 +257,31 @@ def evaluate(
     directory: Path | None = typer.Argument(None, help="Built graph directory (with a gold file)."),
     misses: bool = typer.Option(True, "--misses/--no-misses", help="List what was missed."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Also write the report here."),
+    folds: int = typer.Option(
+        0, "--folds", help="Cross-validate: train on silver + the other folds, score each fold."
+    ),
+    config: Path = typer.Option(
+        REPO_ROOT / "training" / "learned.cfg", "--config", help="Training config (with --folds)."
+    ),
 ) -> None:
     """Score graphs against reference annotations (see shared/eval/README.md).
 
     With a gold file and a graph directory, scores that graph. With a folder,
     builds each article in it and prints a per-document table and micro totals.
+    With --folds N (a folder), every article is scored by models trained
+    without it: the tagger and relation classifier are trained on the silver
+    corpus plus the other folds (minutes per fold).
 
     Example: kg eval ../shared/eval/seed.gold.json build/
     """
     from kg import evaluate as ev
 
     try:
-        if gold.is_dir():
+        if folds:
+            if not gold.is_dir():
+                raise KgError("--folds needs a folder of dNN.gold.json + dNN.txt")
+            report = _cross_validation_report(gold, folds, config, misses)
+        elif gold.is_dir():
             rows = ev.evaluate_folder(gold, _build_in_memory)
         else:
             if directory is None:
@@ -277,7 +290,8 @@ def evaluate(
             graph = _read_graph(directory)
             score = ev.score_graph(ev.load_gold(gold), graph)
             rows = [(gold.name.replace(".gold.json", ""), score)]
-        report = ev.format_report(rows, show_misses=misses)
+        if not folds:
+            report = ev.format_report(rows, show_misses=misses)
     except KgError as exc:
         raise _fail(exc) from exc
     out.print(report, markup=False)
@@ -285,6 +299,47 @@ def evaluate(
         from kg.fsutil import atomic_write_text
 
         atomic_write_text(output, report)
+
+
+def _cross_validation_report(folder: Path, folds: int, config: Path, misses: bool) -> str:
+    from kg.extract.crossval import cross_validate, format_cross_validation
+    from kg.extract.training import read_config
+
+    settings = read_config(config, REPO_ROOT)
+    result = cross_validate(
+        folder, settings.genre, settings.silver, folds=folds,
+        silver_share=settings.silver_share, tagger_settings=settings.tagger,
+        relation_settings=settings.relations, log=lambda line: err.print(line, markup=False),
+    )
+    return format_cross_validation(result, show_misses=misses)
+
+
+@app.command()
+def train(
+    output: Path = typer.Option(
+        REPO_ROOT / "kg" / "models", "-o", "--output", help="Folder for the two model files."
+    ),
+    config: Path = typer.Option(
+        REPO_ROOT / "training" / "learned.cfg", "--config", help="Training config."
+    ),
+) -> None:
+    """Train the mention tagger and the relation classifier (reads ../shared/ only).
+
+    They are trained on the silver genre corpus and every dev article, with the
+    settings of training/learned.cfg, and written to OUTPUT (by default into
+    the package, where builds pick them up). Takes several minutes.
+
+    Example: kg train -o kg/models
+    """
+    from kg.extract.training import read_config, train_shipped
+
+    try:
+        paths = train_shipped(read_config(config, REPO_ROOT), output,
+                              log=lambda line: err.print(line, markup=False))
+    except KgError as exc:
+        raise _fail(exc) from exc
+    for path in paths:
+        out.print(f"written: {path}")
 
 
 def _build_in_memory(paths: list[Path]):

@@ -201,11 +201,14 @@ def read_entities(graph: Graph) -> dict[Node, SystemEntity]:
 def fact_key(predicate: str, subject: object, obj: object) -> tuple:
     """One relation fact, with the ways of writing it the README treats as equal folded.
 
-    ``organizedBy``/``publishedBy`` become ``launched`` read backwards, and a
-    symmetric predicate keeps its two ends in a fixed order.
+    ``organizedBy``/``publishedBy`` become ``launched`` read backwards,
+    ``partnerOf`` becomes ``cooperatesWith``, and a symmetric predicate keeps
+    its two ends in a fixed order.
     """
     if predicate in LAUNCHED_INVERSES:
         return ("launched", obj, subject)
+    if predicate == "partnerOf":  # "read as cooperatesWith, so either predicate scores"
+        predicate = "cooperatesWith"
     if predicate in SYMMETRIC_PROPERTIES:
         first, second = sorted((subject, obj), key=str)
         return (predicate, first, second)
@@ -278,6 +281,11 @@ class Totals:
     entities_relaxed: Counts = field(default_factory=Counts)
     relations_strict: Counts = field(default_factory=Counts)
     relations_relaxed: Counts = field(default_factory=Counts)
+    #: Typed entity counts by class: precision by the system's class, recall by
+    #: the reference's first type.
+    by_class: dict[str, Counts] = field(default_factory=dict)
+    #: Strict relation counts by predicate, folded as :func:`fact_key` folds them.
+    by_predicate: dict[str, Counts] = field(default_factory=dict)
 
 
 @dataclass
@@ -370,6 +378,7 @@ def score_graph(gold: Gold, graph: Graph) -> DocScore:
         _tally(score.entities_relaxed, _judge(named[node], core, optional))
         verdict = _judge(typed[node], core, optional)
         _tally(score.entities_typed, verdict)
+        _tally(score.by_class.setdefault(min(entity.classes), Counts()), verdict)
         if verdict == "spurious":
             note = f" (name of {'/'.join(sorted(named[node]))})" if named[node] else ""
             classes = "|".join(sorted(entity.classes))
@@ -380,6 +389,10 @@ def score_graph(gold: Gold, graph: Graph) -> DocScore:
     found_typed = set().union(*typed.values()) & core_entities
     score.entities_relaxed.found, score.entities_typed.found = len(found_named), len(found_typed)
     score.entities_relaxed.required = score.entities_typed.required = len(core_entities)
+    for canonical in core_entities:
+        counts = score.by_class.setdefault(reference.entities[canonical].types[0], Counts())
+        counts.required += 1
+        counts.found += canonical in found_typed
     for canonical in sorted(core_entities - found_typed):
         classes = sorted({cls for node in entities if canonical in named[node]
                           for cls in entities[node].classes})
@@ -401,6 +414,8 @@ def _score_relations(reference: _Reference, entities: dict[Node, SystemEntity],
         candidates = {fact_key(predicate, a, b) for a in named[subject] for b in named[obj]}
         verdict = _judge(candidates, reference.core_facts, reference.optional_facts)
         _tally(score.relations_strict, verdict)
+        folded = fact_key(predicate, "", "")[0]
+        _tally(score.by_predicate.setdefault(folded, Counts()), verdict)
         found_facts |= candidates & reference.core_facts
         if verdict == "spurious":
             first, written_predicate, second = written
@@ -413,6 +428,10 @@ def _score_relations(reference: _Reference, entities: dict[Node, SystemEntity],
                _judge(candidates, reference.core_pairs, reference.optional_pairs))
         found_pairs |= candidates & reference.core_pairs
 
+    for fact in reference.core_facts:
+        counts = score.by_predicate.setdefault(fact[0], Counts())
+        counts.required += 1
+        counts.found += fact in found_facts
     score.relations_strict.found = len(found_facts)
     score.relations_strict.required = len(reference.core_facts)
     score.relations_relaxed.found = len(found_pairs)
@@ -429,7 +448,23 @@ def micro_average(scores: Iterable[Totals]) -> Totals:
         totals.documents += score.documents
         for metric in METRICS:
             setattr(totals, metric, getattr(totals, metric) + getattr(score, metric))
+        for mine, theirs in ((totals.by_class, score.by_class),
+                             (totals.by_predicate, score.by_predicate)):
+            for name, counts in theirs.items():
+                mine[name] = mine.get(name, Counts()) + counts
     return totals
+
+
+def format_breakdown(totals: Totals) -> str:
+    """Typed entity scores by class and strict relation scores by predicate, as Markdown."""
+    lines = ["| class | P / R / F1 | correct/produced · found/required |", "|---|---|---|"]
+    for name, counts in sorted(totals.by_class.items(), key=lambda kv: -kv[1].required):
+        lines.append(f"| {name} | {_prf(counts)} | {_tally_cell(counts)} |")
+    lines += ["", "| relation | P / R / F1 | correct/produced · found/required |",
+              "|---|---|---|"]
+    for name, counts in sorted(totals.by_predicate.items(), key=lambda kv: -kv[1].required):
+        lines.append(f"| {name} | {_prf(counts)} | {_tally_cell(counts)} |")
+    return "\n".join(lines) + "\n"
 
 
 # --- report ------------------------------------------------------------------

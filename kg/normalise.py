@@ -55,13 +55,31 @@ def _convert_char(char: str, config: str) -> str:
     return converted if len(converted) == 1 else char
 
 
+#: Variant forms OpenCC's ``t2s`` leaves alone, each mapped to its Traditional
+#: form so that ``t2s`` then simplifies it. They are the Japanese shinjitai and
+#: other variants that reach Chinese web text through mixed-up encodings and
+#: input methods (``呉江``, ``経済``, ``対口``). None of them is a Simplified
+#: Chinese character, so no Simplified text changes.
+VARIANT_CHARACTERS = str.maketrans(
+    "呉県経広対発図団実価辺弾斉剤済戦単巣悪検険験様楽薬権関聴徳総帯歩渉黒鉄駅沢圏栄営労"
+    "転軽鉱拠拡覧隣郷塩穏縦蔵庁両満変売読続亜伝児写処剣恵掲姫誉鋭鋳醸",
+    "吳縣經廣對發圖團實價邊彈齊劑濟戰單巢惡檢險驗樣樂藥權關聽德總帶步涉黑鐵驛澤圈榮營勞"
+    "轉輕礦據擴覽鄰鄉鹽穩縱藏廳兩滿變賣讀續亞傳兒寫處劍惠揭姬譽銳鑄釀",
+)
+
+
 def to_simplified(text: str) -> str:
     """Traditional → Simplified (OpenCC ``t2s``) with ``len(result) == len(text)``.
 
+    Variant characters t2s does not know are first mapped to their
+    Traditional forms (:data:`VARIANT_CHARACTERS`).
+
     >>> to_simplified("木瀆鎮“同臺競技”")
     '木渎镇“同台竞技”'
+    >>> to_simplified("呉江区経済")
+    '吴江区经济'
     """
-    return _convert_keeping_length(text, "t2s")
+    return _convert_keeping_length(text.translate(VARIANT_CHARACTERS), "t2s")
 
 
 def to_traditional(text: str) -> str:

@@ -88,3 +88,23 @@ def ner_model_enabled() -> bool:
     the fingerprint always describes the pipeline that ran.
     """
     return ner_model_available() and os.environ.get("KG_NO_NER") != "1"
+
+
+#: The trained extraction models that ship in ``kg/models/`` (``make train``).
+LEARNED_MODEL_FILES = ("mentions.crfsuite", "relations.npz")
+
+
+def learned_model_paths() -> tuple[Path, ...]:
+    return tuple(models_dir() / name for name in LEARNED_MODEL_FILES)
+
+
+def learned_models_enabled() -> bool:
+    """Whether builds use the trained tagger and relation classifier.
+
+    They do when both ship and ``KG_NO_LEARNED=1`` is not set (for ablations
+    and for comparing with the rules alone).
+    """
+    return (
+        all(path.is_file() for path in learned_model_paths())
+        and os.environ.get("KG_NO_LEARNED") != "1"
+    )

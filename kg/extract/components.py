@@ -228,7 +228,7 @@ class EntityLinker:
             if m.rule in ("quoted.head_after", "quoted.after_place")
         }
         candidates += mn.find_repeated_quotes(doc_text(doc), known)
-        kept, nested = mn.resolve_overlaps(_dedupe(candidates))
+        kept, nested = mn.resolve_overlaps(_dedupe(prefer_learned(candidates)))
         nested = [m for m in nested if _keep_nested(m)]
         # a province named only inside a body's formal name is not a topic of the article
         provinces_on_top = {m.text for m in kept if m.rule.startswith("place.")}
@@ -265,6 +265,33 @@ class EntityLinker:
         doc._.kg_keys = res.keys
         doc._.kg_home = res.home
         return doc
+
+
+def prefer_learned(candidates: list[mn.Mention]) -> list[mn.Mention]:
+    """Learned spans outrank the rule spans they cross or lie inside.
+
+    Why: the tagger has seen the rules' candidates as features and learned from
+    annotated articles where their boundaries are wrong, so where the two
+    disagree its span is the better guess (measured by cross-validation:
+    benchmarks/README.md). Rule spans nested *inside* a learned span stay:
+    they become nested mentions and give name containment.
+    """
+    learned = [m for m in candidates if is_learned(m)]
+    if not learned:
+        return candidates
+    starts = sorted((m.start, m.end) for m in learned)
+    out = []
+    for m in candidates:
+        if not is_learned(m) and any(
+            s < m.end and m.start < e and not (s <= m.start and m.end <= e) for s, e in starts
+        ):
+            continue
+        out.append(m)
+    return out
+
+
+def is_learned(m: mn.Mention) -> bool:
+    return m.rule.startswith("model.") or m.rule == "place.model"
 
 
 def anaphora_mentions(

@@ -20,11 +20,13 @@ from spacy.tokens import Doc
 
 from kg.extract import (
     components,
+    relation_model,  # noqa: F401 - registers kg_relation_classifier
     statistical,  # noqa: F401 - registers kg_statistical_ner
+    tagger,  # noqa: F401 - registers kg_mention_tagger
 )
 from kg.extract.tokenizer import TOKENIZER_NAME
 from kg.model import CleanDocument, Entity, Extraction, Relation, Span
-from kg.resources import common_jieba_words, ner_model_enabled
+from kg.resources import common_jieba_words, learned_models_enabled, ner_model_enabled
 from kg.statistical_ner import DOC_TEXT_KEY
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
@@ -36,6 +38,10 @@ def build_pipeline(
     disabled_entity_rules: tuple[str, ...] = (),
     disabled_relation_rules: tuple[str, ...] = (),
     ner_config: dict[str, object] | None = None,
+    use_learned: bool = False,
+    use_tagger: bool = True,
+    use_relation_model: bool = True,
+    learned_config: dict[str, dict[str, object]] | None = None,
 ) -> Language:
     """A fresh pipeline; ``use_model`` adds the trained NER as a proposer.
 
@@ -43,6 +49,9 @@ def build_pipeline(
     ``components.ENTITY_RULE_FAMILIES`` and ``components.RELATION_RULE_FAMILIES``.
     ``ner_config`` overrides the NER proposer's settings (``scope``, ``window``;
     see ``statistical.StatisticalNer``), for benchmarks that weigh its cost.
+    ``use_learned`` adds the trained mention tagger (and relation classifier);
+    ``learned_config`` gives their settings by component name (model paths, for
+    cross-validation folds).
     """
     components.ensure_extensions()
     _quiet_jieba()
@@ -55,10 +64,15 @@ def build_pipeline(
         "kg_entity_rules": {"disabled": list(disabled_entity_rules)},
         "kg_relations": {"disabled": list(disabled_relation_rules)},
     }
+    learned = learned_config or {}
     for name in PIPE_NAMES:
+        if name == "kg_entity_linker" and use_learned and use_tagger:
+            nlp.add_pipe("kg_mention_tagger", config=learned.get("kg_mention_tagger", {}))
         if name == "kg_entity_linker" and use_model:
             nlp.add_pipe("kg_statistical_ner", config=ner_config or {})
         nlp.add_pipe(name, config=configs.get(name, {}))
+    if use_learned and use_relation_model:
+        nlp.add_pipe("kg_relation_classifier", config=learned.get("kg_relation_classifier", {}))
     return nlp
 
 
@@ -92,15 +106,18 @@ def _quiet_jieba() -> None:
 
 
 @lru_cache(maxsize=2)
-def default_pipeline(use_model: bool | None = None) -> Language:
+def default_pipeline(use_model: bool | None = None, use_learned: bool | None = None) -> Language:
     """One pipeline per process (workers load it once).
 
-    By default the trained NER joins the pipeline when the model ships with
-    the package; ``KG_NO_NER=1`` turns it off (for ablations).
+    By default the trained NER, mention tagger and relation classifier join the
+    pipeline when their models ship with the package; ``KG_NO_NER=1`` and
+    ``KG_NO_LEARNED=1`` turn them off (for ablations).
     """
     if use_model is None:
         use_model = ner_model_enabled()
-    return build_pipeline(use_model=use_model)
+    if use_learned is None:
+        use_learned = learned_models_enabled()
+    return build_pipeline(use_model=use_model, use_learned=use_learned)
 
 
 def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extraction:
@@ -129,7 +146,7 @@ def extract_documents(
     """
     nlp = nlp or default_pipeline()
     with nlp.memory_zone():
-        sdocs = [_prepared(nlp, doc) for doc in docs]
+        sdocs = [prepared_doc(nlp, doc) for doc in docs]
         found = [
             (dict(sdoc._.kg_entities or {}), list(sdoc._.kg_sentences or []),
              list(sdoc._.kg_relations or []))
@@ -141,7 +158,7 @@ def extract_documents(
     ]
 
 
-def _prepared(nlp: Language, doc: CleanDocument) -> Doc:
+def prepared_doc(nlp: Language, doc: CleanDocument) -> Doc:
     """The spaCy document of ``doc``'s Simplified text, with what the components read."""
     sdoc = nlp.make_doc(doc.simplified)
     sdoc.user_data[DOC_TEXT_KEY] = doc.simplified  # lossless tokenization: the same text

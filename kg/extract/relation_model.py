@@ -1,0 +1,497 @@
+"""The trained relation classifier (``kg_relation_classifier``).
+
+The shape is that of spaCy's ``rel_component`` tutorial: a swappable candidate
+generator proposes pairs of mentions, each pair becomes a feature vector, and a
+classifier gives every relation label (with its direction) a probability. The
+classifier is multinomial logistic regression over sparse binary features,
+trained with scikit-learn by :mod:`kg.extract.training` and shipped as plain
+arrays (``relations.npz``), so running it needs only numpy.
+
+Candidates are the pairs of distinct entities mentioned in one sentence, and
+the pairs that join a mention to an alliance, platform, event or document
+named in the next or the previous sentence (members listed in one sentence,
+their alliance founded in the next).
+
+Features of a pair: the two classes, their order and distance, the mentions
+and words between them, the verbs between and after them, list structure
+(only 、/和/与 between, a shared enumeration), the words around them, and the
+*votes of the rules*: which relation the rule families stated for the pair.
+The classifier learns when a vote is to be trusted, and finds relations no
+rule has a pattern for.
+
+Some rule families are certain and are kept whatever the classifier says:
+name containment (泗泾镇综合党委 → 泗泾镇), chains of places (金山区枫泾镇)
+and the gazetteer's administrative facts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.errors import ModelError
+from kg.extract.mentions import Mention
+from kg.extract.tokenizer import kept_words_and_starts
+from kg.model import Entity, Relation, Span
+from kg.resources import jieba_word_tags, models_dir
+from kg.statistical_ner import doc_text
+
+#: Rule families whose relations stand without the classifier.
+CERTAIN_RULES = frozenset((
+    "relation.name_containment",
+    "relation.place_chain",
+    "relation.place_chain_list",
+    "relation.gazetteer",
+    "relation.brand.prefix",
+    "relation.venue_chain",
+))
+#: Classes that a mention of the next or previous sentence may be paired with.
+FRAME_CLASSES = frozenset(
+    ("Alliance", "Project", "Event", "Publication", "PartyBrand", "IndustrialPark", "Venue")
+)
+#: Relations whose direction means nothing.
+SYMMETRIC = frozenset(("cooperatesWith",))
+NONE = "NONE"
+#: How a predicate is folded before learning: the inverse readings of launched.
+INVERSES = {"organizedBy": "launched", "publishedBy": "launched", "partnerOf": "cooperatesWith"}
+#: Words that make a cooperation a pairing (partnerOf rather than cooperatesWith).
+PAIRING_WORDS = ("结对", "共建", "对口", "帮扶", "结亲", "联建")
+
+
+def relation_model_path() -> Path:
+    return models_dir() / "relations.npz"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Two mentions that may be related, ``first`` before ``second`` in the text."""
+
+    first: Mention
+    second: Mention
+    sentence: int
+    #: The other sentence, for pairs that cross a sentence boundary.
+    other: int | None = None
+
+
+def fold(subject: str, predicate: str, obj: str) -> tuple[str, str, str]:
+    """A relation in the form the classifier learns: inverses turned, symmetry sorted."""
+    if predicate in INVERSES:
+        new = INVERSES[predicate]
+        if new == "launched":
+            subject, obj = obj, subject
+        predicate = new
+    if predicate in SYMMETRIC and obj < subject:
+        subject, obj = obj, subject
+    return subject, predicate, obj
+
+
+def label_of(first: str, second: str, relations: set[tuple[str, str, str]]) -> str:
+    """The label of the pair (``first`` before ``second``) under folded ``relations``."""
+    for pred in ("locatedIn", "memberOf", "brandOf", "launched", "heldIn", "settledIn"):
+        if (first, pred, second) in relations:
+            return pred + ">"
+        if (second, pred, first) in relations:
+            return pred + "<"
+    a, b = sorted((first, second))
+    if (a, "cooperatesWith", b) in relations:
+        return "cooperatesWith"
+    return NONE
+
+
+def generate_candidates(
+    sentences: Sequence[Span], mentions: Sequence[Mention], keys: dict[int, str],
+    entities: dict[str, Entity],
+) -> list[Candidate]:
+    """Pairs in one sentence, and frame pairs across neighbouring sentences."""
+    by_sentence: list[list[Mention]] = [[] for _ in sentences]
+    starts = [s.start for s in sentences]
+    import bisect
+
+    for m in mentions:
+        if id(m) not in keys:
+            continue
+        idx = bisect.bisect_right(starts, m.start) - 1
+        if idx >= 0 and m.end <= sentences[idx].end:
+            by_sentence[idx].append(m)
+    out: list[Candidate] = []
+    for idx, group in enumerate(by_sentence):
+        group.sort(key=lambda m: m.start)
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if keys[id(a)] != keys[id(b)]:
+                    out.append(Candidate(a, b, idx))
+        if idx + 1 < len(by_sentence):
+            for a in group:
+                for b in by_sentence[idx + 1]:
+                    if keys[id(a)] == keys[id(b)]:
+                        continue
+                    ca, cb = entities[keys[id(a)]].cls, entities[keys[id(b)]].cls
+                    if cb in FRAME_CLASSES or ca in FRAME_CLASSES:
+                        out.append(Candidate(a, b, idx + 1, other=idx))
+    return out
+
+
+#: What may stand between two items of one list: 、, a comma, 和/与/及 …
+_LIST_GLUE = frozenset(("、", "，", ",", "和", "与", "及", "以及", "同", "暨", "跟", "、和"))
+
+
+def enumeration_groups(text: str, mentions: Sequence[Mention]) -> dict[int, list[Mention]]:
+    """Runs of mentions of one class joined by list glue (、, 和, 与 …), by ``id`` of each member.
+
+    Only runs of two or more are returned.
+    """
+    ordered = sorted(mentions, key=lambda m: m.start)
+    out: dict[int, list[Mention]] = {}
+    run: list[Mention] = []
+    for m in ordered:
+        if (run and m.start >= run[-1].end and m.cls == run[-1].cls
+                and text[run[-1].end : m.start].strip() in _LIST_GLUE):
+            run.append(m)
+            continue
+        if len(run) > 1:
+            for member in run:
+                out[id(member)] = run
+        run = [m]
+    if len(run) > 1:
+        for member in run:
+            out[id(member)] = run
+    return out
+
+
+def _bucket(n: int, edges: Sequence[int]) -> str:
+    for edge in edges:
+        if n <= edge:
+            return str(edge)
+    return "more"
+
+
+class PairFeaturizer:
+    """Feature strings of candidate pairs in one document."""
+
+    def __init__(
+        self,
+        text: str,
+        words: Sequence[str],
+        starts: Sequence[int],
+        sentences: Sequence[Span],
+        keys: dict[int, str],
+        entities: dict[str, Entity],
+        rule_relations: Sequence[Relation],
+        mentions: Sequence[Mention],
+    ) -> None:
+        self.text = text
+        self.sentences = sentences
+        self.keys = keys
+        self.entities = entities
+        tags = jieba_word_tags()
+        self.words = [
+            (s, s + len(w), w, tags.get(w, "x")) for w, s in zip(words, starts, strict=True)
+            if not w.isspace()
+        ]
+        self.word_starts = [w[0] for w in self.words]
+        self.votes: dict[tuple[str, str], list[str]] = {}
+        for r in rule_relations:
+            pred = INVERSES.get(r.predicate, r.predicate)
+            forward = r.predicate not in ("organizedBy", "publishedBy")
+            for pair, arrow in (((r.subject, r.object), ">"), ((r.object, r.subject), "<")):
+                if not forward:
+                    arrow = "<" if arrow == ">" else ">"
+                vote = pred if pred in SYMMETRIC else pred + arrow
+                family = r.rule.split(".")[1] if "." in r.rule else r.rule
+                self.votes.setdefault(pair, []).extend((vote, f"{vote}|{family}"))
+        self.mention_starts = sorted(m.start for m in mentions if id(m) in keys)
+        self.groups = enumeration_groups(text, [m for m in mentions if id(m) in keys])
+
+    def _words_in(self, start: int, end: int) -> list[tuple[int, int, str, str]]:
+        import bisect
+
+        i = bisect.bisect_left(self.word_starts, start)
+        out = []
+        while i < len(self.words) and self.words[i][1] <= end:
+            out.append(self.words[i])
+            i += 1
+        return out
+
+    def features(self, c: Candidate) -> list[str]:
+        import bisect
+
+        a, b = c.first, c.second
+        ea, eb = self.entities[self.keys[id(a)]], self.entities[self.keys[id(b)]]
+        pair = f"{ea.cls}|{eb.cls}"
+        gap = max(0, b.start - a.end)
+        between = self.text[a.end : b.start] if b.start > a.end else ""
+        n_between = bisect.bisect_left(self.mention_starts, b.start) - bisect.bisect_left(
+            self.mention_starts, a.end
+        )
+        f = [
+            "bias",
+            "pair=" + pair,
+            "ca=" + ea.cls,
+            "cb=" + eb.cls,
+            "gap=" + _bucket(gap, (0, 1, 2, 4, 8, 16, 32)),
+            "nb=" + _bucket(n_between, (0, 1, 2, 4)),
+            "pair|nb=" + pair + _bucket(n_between, (0, 1, 3)),
+        ]
+        if c.other is not None:
+            f.append("cross")
+            f.append("cross|" + pair)
+        if a.parent is not None or b.parent is not None:
+            f.append("nested")
+        if a.start <= b.start and b.end <= a.end:
+            f.append("inside")
+        ga, gb = self.groups.get(id(a)), self.groups.get(id(b))
+        if ga is not None and ga is gb:
+            f += ["samegroup", "samegroup|" + pair, "gsize=" + _bucket(len(ga), (2, 3, 5))]
+        else:
+            # a list collapsed to its ends: "A、B、C共同发布《X》" reads as "C共同发布《X》"
+            last_a = ga[-1] if ga is not None else a
+            first_b = gb[0] if gb is not None else b
+            if ga is not None:
+                f.append("ag")
+            if gb is not None:
+                f.append("bg")
+            if (ga is not None or gb is not None) and c.other is None:
+                eff = self.text[last_a.end : first_b.start] if first_b.start > last_a.end else ""
+                if len(eff) <= 6:
+                    f.append("ebt=" + eff)
+                    f.append("ebt|" + pair + "|" + eff)
+                for _, _, w, t in self._words_in(last_a.end, first_b.start)[:8]:
+                    f.append("ebw=" + w)
+                    if t.startswith("v"):
+                        f.append("ebv|" + pair + "|" + w)
+            if gb is not None and c.other is None:
+                tail = gb[-1]
+                sent_end = self.sentences[c.sentence].end
+                for _, _, w, t in self._words_in(tail.end, sent_end)[:6]:
+                    if t.startswith("v"):
+                        f.append("gav|" + pair + "|" + w)
+        if len(between) <= 4:
+            f.append("bt=" + between)
+            f.append("bt|" + pair + "|" + between)
+        if between and all(ch in "、，, 和与及同以及" for ch in between):
+            f.append("listed")
+            f.append("listed|" + pair)
+        bwords = self._words_in(a.end, b.start) if c.other is None else []
+        for _, _, w, t in bwords[:12]:
+            f.append("bw=" + w)
+            if t.startswith("v"):
+                f.append("bv=" + w)
+                f.append("bv|" + pair + "|" + w)
+        sent = self.sentences[c.sentence]
+        after = self._words_in(b.end, sent.end)
+        verbs_after = [w for _, _, w, t in after[:8] if t.startswith("v")]
+        for w in verbs_after[:3]:
+            f.append("av=" + w)
+            f.append("av|" + pair + "|" + w)
+        before_a = self._words_in(max(sent.start if c.other is None else
+                                      self.sentences[c.other].start, a.start - 6), a.start)
+        for _, _, w, _ in before_a[-2:]:
+            f.append("pa=" + w)
+        for _, _, w, _ in after[:2]:
+            f.append("nb=" + w)
+        head = self.text[a.end : a.end + 1]
+        f.append("ra=" + head)
+        f.append("lb=" + self.text[b.start - 1 : b.start])
+        vote = self.votes.get((self.keys[id(a)], self.keys[id(b)]))
+        if vote:
+            f.extend("rule=" + v for v in vote)
+        else:
+            f.append("rule=none")
+        return f
+
+
+@dataclass
+class RelationModel:
+    """Weights of the classifier: one row of ``weights`` per feature, one column per label."""
+
+    labels: list[str]
+    features: dict[str, int]
+    weights: numpy.ndarray
+    bias: numpy.ndarray
+    threshold: float = 0.5
+
+    def probabilities(self, rows: Sequence[Sequence[str]]) -> numpy.ndarray:
+        """Softmax probabilities of every label for each feature row."""
+        scores = numpy.tile(self.bias, (len(rows), 1))
+        index = self.features
+        for i, row in enumerate(rows):
+            cols = [index[f] for f in row if f in index]
+            if cols:
+                scores[i] += self.weights[cols].sum(axis=0)
+        scores -= scores.max(axis=1, keepdims=True)
+        numpy.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        names = sorted(self.features, key=self.features.get)
+        numpy.savez_compressed(
+            path,
+            weights=self.weights.astype(numpy.float32),
+            bias=self.bias.astype(numpy.float32),
+            meta=numpy.array(json.dumps({
+                "labels": self.labels, "features": names, "threshold": self.threshold,
+            }, ensure_ascii=False)),
+        )
+
+
+@lru_cache(maxsize=4)
+def load_relation_model(path: str) -> RelationModel:
+    if not Path(path).is_file():
+        raise ModelError(f"no relation model at {path}; run `make train` to train one")
+    try:
+        with numpy.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            weights, bias = data["weights"], data["bias"]
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelError(f"{path}: not a kg relation model ({error}); run `make train`") from error
+    features = {name: i for i, name in enumerate(meta["features"])}
+    return RelationModel(meta["labels"], features, weights, bias, meta.get("threshold", 0.5))
+
+
+def predicted_relation(
+    c: Candidate, label: str, prob: float, keys: dict[int, str], entities: dict[str, Entity],
+    sentences: Sequence[Span], text: str,
+) -> Relation | None:
+    """The relation a label names for candidate ``c``, in the ontology's own reading."""
+    ka, kb = keys[id(c.first)], keys[id(c.second)]
+    sent = sentences[c.sentence]
+    start = sentences[c.other].start if c.other is not None else sent.start
+    evidence = Span(start, sent.end, text[start : sent.end])
+    if label == "cooperatesWith":
+        pairing = any(w in evidence.text for w in PAIRING_WORDS)
+        s, o = sorted((ka, kb))
+        pred = "partnerOf" if pairing else "cooperatesWith"
+    else:
+        pred, arrow = label[:-1], label[-1]
+        s, o = (ka, kb) if arrow == ">" else (kb, ka)
+        if pred == "launched":
+            target = entities[o].cls
+            if target == "Publication":
+                pred, s, o = "publishedBy", o, s
+            elif target == "Event":
+                pred, s, o = "organizedBy", o, s
+    return Relation(s, pred, o, c.sentence, evidence, "model.relation", None, round(prob, 3))
+
+
+def classify(
+    model: RelationModel, featurizer: PairFeaturizer, candidates: Sequence[Candidate],
+    keys: dict[int, str], entities: dict[str, Entity], sentences: Sequence[Span], text: str,
+    pool_lists: bool = True,
+) -> Iterator[Relation]:
+    """The relations the classifier is confident of, one per candidate at most."""
+    if not candidates:
+        return
+    probs = model.probabilities([featurizer.features(c) for c in candidates])
+    none = model.labels.index(NONE)
+    probs[:, none] = 0.0
+    if pool_lists:
+        probs = pooled_over_lists(candidates, probs, featurizer.groups, keys)
+    for c, row in zip(candidates, probs, strict=True):
+        best = int(row.argmax())
+        if row[best] >= model.threshold:
+            r = predicted_relation(c, model.labels[best], float(row[best]), keys, entities,
+                                   sentences, text)
+            if r is not None and r.subject != r.object:
+                yield r
+
+
+def pooled_over_lists(
+    candidates: Sequence[Candidate], probs: numpy.ndarray,
+    groups: dict[int, list[Mention]], keys: dict[int, str],
+) -> numpy.ndarray:
+    """Each list of mentions is read as one unit: its members share their best scores.
+
+    Why: "A、B、C共同组建X" states one fact of each member, but the words
+    around the middle member say less than those around the last one; the
+    classifier scores the pairs one by one, so the pair that reads best speaks
+    for the whole list (the highest probability of each label over the list's
+    members), in either place of the pair and for pairs inside one list.
+    """
+    def unit(m: Mention) -> object:
+        group = groups.get(id(m))
+        return ("list", id(group[0])) if group is not None else ("entity", keys[id(m)])
+
+    best: dict[tuple, numpy.ndarray] = {}
+    units = []
+    for c, row in zip(candidates, probs, strict=True):
+        key = (unit(c.first), unit(c.second), c.other is not None)
+        units.append(key)
+        seen = best.get(key)
+        best[key] = row if seen is None else numpy.maximum(seen, row)
+    return numpy.array([best[key] for key in units])
+
+
+def doc_featurizer(doc: Doc) -> PairFeaturizer:
+    kept = kept_words_and_starts(doc)
+    if kept is None:
+        raise ModelError("kg_relation_classifier needs kg's jieba tokenizer")
+    words, starts = kept
+    mentions = list(doc._.kg_mentions or [])
+    return PairFeaturizer(
+        doc_text(doc), words, starts, doc._.kg_sentences, doc._.kg_keys, doc._.kg_entities,
+        doc._.kg_relations or [], mentions,
+    )
+
+
+def doc_candidates(doc: Doc) -> list[Candidate]:
+    return generate_candidates(
+        doc._.kg_sentences, list(doc._.kg_mentions or []), doc._.kg_keys, doc._.kg_entities
+    )
+
+
+@Language.factory(
+    "kg_relation_classifier",
+    requires=["doc._.kg_mentions", "doc._.kg_entities", "doc._.kg_relations"],
+    assigns=["doc._.kg_relations"],
+    default_config={"model_path": None, "threshold": None, "pool_lists": True},
+)
+def make_relation_classifier(
+    nlp: Language, name: str, model_path: str | None, threshold: float | None, pool_lists: bool
+) -> RelationClassifier:
+    return RelationClassifier(model_path, threshold, pool_lists)
+
+
+class RelationClassifier:
+    """Replaces the rules' uncertain relations with the classifier's decisions."""
+
+    def __init__(
+        self, model_path: str | None = None, threshold: float | None = None,
+        pool_lists: bool = True,
+    ) -> None:
+        self.model = load_relation_model(str(model_path or relation_model_path()))
+        self.threshold = self.model.threshold if threshold is None else threshold
+        self.pool_lists = pool_lists
+
+    def __call__(self, doc: Doc) -> Doc:
+        rules: list[Relation] = list(doc._.kg_relations or [])
+        kept = [r for r in rules if r.rule in CERTAIN_RULES or r.source == "gazetteer"]
+        candidates = doc_candidates(doc)
+        model = self.model
+        if self.threshold != model.threshold:
+            model = RelationModel(model.labels, model.features, model.weights, model.bias,
+                                  self.threshold)
+        found = list(classify(model, doc_featurizer(doc), candidates, doc._.kg_keys,
+                              doc._.kg_entities, doc._.kg_sentences, doc_text(doc),
+                              self.pool_lists))
+        doc._.kg_relations = dedupe_relations(kept + found)
+        return doc
+
+
+def dedupe_relations(relations: Sequence[Relation]) -> list[Relation]:
+    """One relation per folded fact, the most confident; certain rules first."""
+    best: dict[tuple[str, str, str], Relation] = {}
+    for r in relations:
+        k = fold(r.subject, r.predicate, r.object)
+        old = best.get(k)
+        if old is None or (old.rule not in CERTAIN_RULES and r.confidence > old.confidence):
+            best[k] = r
+    return list(best.values())

@@ -1,0 +1,298 @@
+"""The trained mention tagger (``kg_mention_tagger``): a linear-chain CRF over characters.
+
+Why a CRF over characters: names in this genre are long compounds (a branch
+inside a company inside a county), their ends rarely fall where jieba cuts
+words, and the annotated corpus is small (some 450,000 characters). A CRF with
+rich sparse features learns from that little data, trains in minutes on two
+cores, tags at hundreds of thousands of characters a second in C (crfsuite),
+and its model is a few megabytes. ``benchmarks/README.md`` has the measured
+comparison.
+
+Each character is described by:
+
+- the characters around it and their bigrams and trigrams;
+- the jieba word it sits in (its position, the word, its dictionary tag) and
+  the words on either side;
+- what is around it: open quotes (“…”, 《…》), the kind of character;
+- the *votes of the rules*: for every rule candidate covering the character
+  (gazetteer places included), its position in the candidate, its class and
+  the rule that proposed it.
+
+The rules' votes make the tagger an end model in the weak-supervision sense:
+it learns from annotated articles where the rules are right (a gazetteer name
+at a word boundary) and where they are not (文旅兴镇 ends like a town), and it
+finds names no rule has a pattern for (a company without a legal suffix).
+
+The tagger's labels are BIO tags over the ontology's classes; each predicted
+span becomes a :class:`~kg.extract.mentions.Mention` whose rule is
+``model.<Class>`` (or ``place.model`` for places, so that the gazetteer links
+it), and joins the rule candidates before overlaps are resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.errors import ModelError
+from kg.extract.mentions import Mention
+from kg.extract.tokenizer import kept_words_and_starts
+from kg.resources import jieba_word_tags, models_dir
+from kg.statistical_ner import doc_text
+
+#: Classes whose mentions are places the gazetteer may link.
+PLACE_CLASSES = frozenset(
+    ("Province", "City", "District", "County", "Township", "Subdistrict", "Village")
+)
+#: Where doc.user_data carries annotated spans that stand in for the model's
+#: predictions (training the relation model on reference mentions).
+ORACLE_KEY = "kg_oracle_mentions"
+#: The rule name given to a predicted span of class ``cls``.
+MODEL_RULE_PREFIX = "model."
+PLACE_MODEL_RULE = "place.model"
+
+_OPEN = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"'}
+
+
+def tagger_model_path() -> Path:
+    return models_dir() / "mentions.crfsuite"
+
+
+def tagger_model_available(path: Path | None = None) -> bool:
+    return (path or tagger_model_path()).is_file()
+
+
+def _kind(ch: str) -> str:
+    if "\u4e00" <= ch <= "\u9fff":
+        return "h"
+    if ch.isdigit():
+        return "d"
+    if ch.isascii() and ch.isalpha():
+        return "l"
+    if ch.isspace():
+        return "s"
+    return "p" + ch if ch in "、，,。；;：:“”《》（）()·—-" else "o"
+
+
+def _word_position(length: int, k: int) -> str:
+    if length == 1:
+        return "S"
+    if k == 0:
+        return "B"
+    return "E" if k == length - 1 else "M"
+
+
+def char_features(
+    text: str,
+    words: Sequence[str],
+    starts: Sequence[int],
+    candidates: Sequence[Mention],
+) -> list[list[str]]:
+    """The feature strings of every character of ``text`` (see the module docstring).
+
+    ``words``/``starts`` are the jieba words spelling ``text`` and their
+    offsets; ``candidates`` are the rule mentions (their votes).
+    """
+    n = len(text)
+    tags = jieba_word_tags()
+    padded = "\x02\x02" + text + "\x03\x03"
+    feats: list[list[str]] = []
+    word_of: list[tuple[str, str, str, str, str]] = [("-0", "", "", "", "")] * n
+    for idx, (word, start) in enumerate(zip(words, starts, strict=True)):
+        length = len(word)
+        if word.isspace():
+            continue
+        tag = tags.get(word, "x")
+        shown = word if length <= 6 else "~" + word[-2:]
+        before = words[idx - 1] if idx else "^"
+        after = words[idx + 1] if idx + 1 < len(words) else "$"
+        for k in range(length):
+            pos = _word_position(length, k) + str(min(length, 5))
+            word_of[start + k] = (pos, shown, tag, before[-3:], after[:3])
+    votes: list[list[str]] = [[] for _ in range(n)]
+    for m in candidates:
+        length = m.end - m.start
+        family = m.rule.split(".")[0]
+        for i in range(max(m.start, 0), min(m.end, n)):
+            pos = _word_position(length, i - m.start)
+            votes[i].append(f"rc={pos}{m.cls}")
+            votes[i].append(f"rr={pos}{family}")
+    quote = ""
+    for i in range(n):
+        ch = text[i]
+        j = i + 2
+        pos, word, tag, before, after = word_of[i]
+        f = [
+            "c=" + ch,
+            "c-1=" + padded[j - 1],
+            "c+1=" + padded[j + 1],
+            "c-2=" + padded[j - 2],
+            "c+2=" + padded[j + 2],
+            "b-=" + padded[j - 1 : j + 1],
+            "b+=" + padded[j : j + 2],
+            "t-=" + padded[j - 2 : j + 1],
+            "t0=" + padded[j - 1 : j + 2],
+            "t+=" + padded[j : j + 3],
+            "k=" + _kind(ch),
+            "wp=" + pos,
+            "w=" + word,
+            "wt=" + pos[0] + tag,
+            "wb=" + before,
+            "wa=" + after,
+            "q=" + quote,
+        ]
+        if votes[i]:
+            f.extend(votes[i])
+        else:
+            f.append("r=0")
+        feats.append(f)
+        if quote and ch == _OPEN.get(quote, ""):
+            quote = ""
+        elif not quote and ch in _OPEN:
+            quote = ch
+    return feats
+
+
+def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """``B-X I-X …`` runs as ``(start, end, X)``; an ``I-`` after another class starts anew."""
+    out: list[tuple[int, int, str]] = []
+    start, cls = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        kind, _, label = tag.partition("-")
+        if kind == "I" and label == cls and start >= 0:
+            continue
+        if start >= 0:
+            out.append((start, i, cls))
+            start, cls = -1, ""
+        if kind in ("B", "I"):
+            start, cls = i, label
+    return out
+
+
+def bio_tags(length: int, spans: Sequence[tuple[int, int, str]]) -> list[str]:
+    """The BIO tags of ``length`` characters with ``spans`` labelled (spans must not overlap)."""
+    tags = ["O"] * length
+    for start, end, cls in spans:
+        tags[start] = "B-" + cls
+        for i in range(start + 1, end):
+            tags[i] = "I-" + cls
+    return tags
+
+
+def sentence_ranges(text: str, bounds: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches the tagger reads one at a time: the sentences, as the pipeline split them."""
+    return [(s, e) for s, e in bounds if e > s]
+
+
+def mention_for(text: str, start: int, end: int, cls: str) -> Mention:
+    """A predicted span as a candidate mention; places are linked like the rules' places."""
+    rule = PLACE_MODEL_RULE if cls in PLACE_CLASSES else MODEL_RULE_PREFIX + cls
+    return Mention(start, end, text[start:end], cls, rule, certain=False)
+
+
+@lru_cache(maxsize=4)
+def load_tagger(path: str):
+    """The crfsuite tagger of the model file at ``path`` (once per process)."""
+    import pycrfsuite
+
+    if not Path(path).is_file():
+        raise ModelError(f"no mention-tagger model at {path}; run `make train` to train one")
+    tagger = pycrfsuite.Tagger()
+    try:
+        tagger.open(path)
+    except Exception as error:  # crfsuite raises a bare exception for a bad file
+        raise ModelError(f"{path}: not a crfsuite model ({error}); run `make train`") from error
+    return tagger
+
+
+def predict_mentions(
+    tagger, text: str, words, starts, candidates, sentences: Sequence[tuple[int, int]]
+) -> list[Mention]:
+    """Tag every sentence of ``text``; the spans found, as candidate mentions."""
+    feats = char_features(text, words, starts, candidates)
+    out: list[Mention] = []
+    for s, e in sentences:
+        labels = tagger.tag(feats[s:e])
+        for a, b, cls in spans_from_tags(labels):
+            if b - a >= 2:
+                out.append(mention_for(text, s + a, s + b, cls))
+    return out
+
+
+@Language.factory(
+    "kg_mention_tagger",
+    requires=["doc._.kg_candidates", "doc._.kg_sentences"],
+    assigns=["doc._.kg_candidates"],
+    default_config={"model_path": None, "veto": "uncertain"},
+)
+def make_mention_tagger(
+    nlp: Language, name: str, model_path: str | None, veto: str
+) -> MentionTagger:
+    return MentionTagger(model_path, veto)
+
+
+#: Which rule candidates the tagger may overrule by tagging none of their
+#: characters: ``none``; ``uncertain`` (all but full gazetteer names and
+#: people after a title or in a byline); ``all``.
+VETO_MODES = ("none", "uncertain", "all")
+#: Rules whose candidates stand even where the tagger sees nothing.
+_CERTAIN_RULES = ("place.gazetteer", "person.", "publication.", "metadata")
+
+
+def vetoed(candidates: Sequence[Mention], found: Sequence[Mention], mode: str) -> list[Mention]:
+    """The rule candidates left once the tagger has had its say.
+
+    Why: the tagger read every rule candidate as a feature; where it tagged
+    not one character of a candidate as part of a name, it learned from the
+    annotated articles that such candidates are wrong (文旅兴镇, 所在村).
+    """
+    covered = bytearray(max((m.end for m in [*candidates, *found]), default=0))
+    for m in found:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    out = []
+    for m in candidates:
+        if any(covered[m.start : m.end]):
+            out.append(m)
+        elif mode == "uncertain" and m.rule.startswith(_CERTAIN_RULES):
+            out.append(m)
+    return out
+
+
+class MentionTagger:
+    """Adds the CRF's mentions to the rule candidates (see the module docstring)."""
+
+    def __init__(self, model_path: str | None = None, veto: str = "uncertain") -> None:
+        if veto not in VETO_MODES:
+            raise ModelError(f"unknown veto mode {veto!r}; choose from {', '.join(VETO_MODES)}")
+        self.model_path = str(model_path or tagger_model_path())
+        self.veto = veto
+        self._tagger = None
+
+    @property
+    def tagger(self):
+        """The CRF, read on first use (a pipeline fed reference mentions never needs it)."""
+        if self._tagger is None:
+            self._tagger = load_tagger(self.model_path)
+        return self._tagger
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        candidates: list[Mention] = list(doc._.kg_candidates or [])
+        oracle = doc.user_data.get(ORACLE_KEY)
+        if oracle is not None:
+            found = [mention_for(text, s, e, cls) for s, e, cls in oracle]
+        else:
+            kept = kept_words_and_starts(doc)
+            if kept is None:
+                raise ModelError("kg_mention_tagger needs kg's jieba tokenizer")
+            words, starts = kept
+            bounds = [(s.start, s.end) for s in doc._.kg_sentences or []]
+            found = predict_mentions(self.tagger, text, words, starts, candidates, bounds)
+        if self.veto != "none":
+            candidates = vetoed(candidates, found, self.veto)
+        doc._.kg_candidates = candidates + found
+        return doc

@@ -76,8 +76,8 @@ def to_simplified(text: str) -> str:
 
     >>> to_simplified("木瀆鎮“同臺競技”")
     '木渎镇“同台竞技”'
-    >>> to_simplified("呉江区経済")
-    '吴江区经济'
+    >>> to_simplified("経済発展")
+    '经济发展'
     """
     return _convert_keeping_length(text.translate(VARIANT_CHARACTERS), "t2s")
 

@@ -9,7 +9,7 @@ trained model's files aside: they hold MSRA's vocabulary, not ours).
 A few names are general vocabulary that any rule set for this genre has to
 write, and are allowed by kind, not by article: provinces (level-1 divisions
 of the official list), the region named in the issue itself (长三角), head
-words that close a name (党建联盟) and national news sites that scraped pages
+words that close a name (党建联盟, 联合党委, 镇党委) and national news sites that scraped pages
 carry in their chrome.
 """
 
@@ -26,7 +26,7 @@ KG_DIR = Path(__file__).resolve().parents[1] / "kg"
 SOURCE_SUFFIXES = {".py", ".cfg", ".json", ".txt", ".md", ".rq", ".ttl", ".toml"}
 
 #: General vocabulary that also happens to be annotated in some article.
-GENERAL_WORDS = {"长三角", "党建联盟", "人民网", "人民網", "新华网"}
+GENERAL_WORDS = {"长三角", "党建联盟", "联合党委", "镇党委", "人民网", "人民網", "新华网"}
 
 
 def gold_names() -> set[str]:

@@ -4,7 +4,7 @@ The learned components are trained on what an annotator wrote: entity names
 with their class and surface forms, and relations between entity names. The
 components themselves see the *cleaned, Simplified* text the pipeline makes of
 an article, so every surface form is looked up there, not in the raw input:
-the pinyin an annotator copied (``吳江區(qū)``) is removed and the form converted
+the pinyin an annotator copied (``豐谷區(qū)``, an invented name) is removed and the form converted
 to Simplified before it is searched, and forms that only occur in page chrome
 the cleaner dropped simply have no span.
 

@@ -20,7 +20,7 @@ The classifier learns when a vote is to be trusted, and finds relations no
 rule has a pattern for.
 
 Some rule families are certain and are kept whatever the classifier says:
-name containment (泗泾镇综合党委 → 泗泾镇), chains of places (金山区枫泾镇)
+name containment (泗泾镇综合党委 → 泗泾镇), chains of places (某某区某某镇)
 and the gazetteer's administrative facts.
 """
 
@@ -61,6 +61,8 @@ SYMMETRIC = frozenset(("cooperatesWith",))
 NONE = "NONE"
 #: How a predicate is folded before learning: the inverse readings of launched.
 INVERSES = {"organizedBy": "launched", "publishedBy": "launched", "partnerOf": "cooperatesWith"}
+_GROUP_WORD = __import__("re").compile(
+    r"(两|二|三|四|五|六|七|八|九|十|多)(地|镇|区|县|市|乡|村|街镇|方|省|家)")
 #: Words that make a cooperation a pairing (partnerOf rather than cooperatesWith).
 PAIRING_WORDS = ("结对", "共建", "对口", "帮扶", "结亲", "联建")
 
@@ -163,6 +165,29 @@ def enumeration_groups(text: str, mentions: Sequence[Mention]) -> dict[int, list
         for member in run:
             out[id(member)] = run
     return out
+
+
+def _trigger_families() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from kg.extract import lexicon as lx
+
+    return (
+        ("settle", lx.SETTLE_TRIGGERS), ("land", lx.LANDING_TRIGGERS),
+        ("lead", lx.LEAD_TRIGGERS), ("found", lx.FOUND_TRIGGERS),
+        ("coop", lx.COOPERATION_TRIGGERS), ("partner", lx.PARTNER_WORDS + PAIRING_WORDS),
+        ("rely", lx.RELY_TRIGGERS), ("platform", lx.PLATFORM_TRIGGERS),
+        ("sign", ("签订", "签署", "签约")), ("hold", ("举行", "举办", "召开", "开展")),
+        ("join", ("加入", "成员", "成员单位")), ("issue", ("发布", "印发", "出台")),
+        ("belong", ("位于", "地处", "所属", "下辖", "辖")),
+    )
+
+
+#: Trigger-word families of the rules' lexicon, as features (where a family's
+#: word stands relative to the pair says more than the word itself).
+TRIGGER_FAMILIES = _trigger_families()
+
+
+def trigger_families_in(text: str) -> list[str]:
+    return [name for name, words in TRIGGER_FAMILIES if any(w in text for w in words)]
 
 
 def _bucket(n: int, edges: Sequence[int]) -> str:
@@ -299,6 +324,15 @@ class PairFeaturizer:
         head = self.text[a.end : a.end + 1]
         f.append("ra=" + head)
         f.append("lb=" + self.text[b.start - 1 : b.start])
+        left = self.sentences[c.other].start if c.other is not None else sent.start
+        for fam in trigger_families_in(between):
+            f += ["tb=" + fam, "tb|" + pair + "|" + fam]
+        for fam in trigger_families_in(self.text[b.end : sent.end]):
+            f.append("ta|" + pair + "|" + fam)
+        for fam in trigger_families_in(self.text[left : a.start]):
+            f.append("tp|" + pair + "|" + fam)
+        if _GROUP_WORD.search(self.text[left : sent.end]):
+            f += ["gw", "gw|" + pair]
         vote = self.votes.get((self.keys[id(a)], self.keys[id(b)]))
         if vote:
             f.extend("rule=" + v for v in vote)

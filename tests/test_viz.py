@@ -19,7 +19,7 @@ from sample_graph import (
     sample_graph,
 )
 
-from kg import viz
+from kg import layout, viz
 from kg.errors import KgError
 from kg.netgraph import entity_count, to_networkx
 
@@ -162,14 +162,14 @@ def test_positions_are_distinct_and_spaced(page):
 
 
 def test_large_components_use_the_cutoff_layout_deterministically():
-    graph = nx.random_labeled_tree(viz.SPRING_LIMIT * 2, seed=4)
+    graph = nx.random_labeled_tree(layout.SPRING_LIMIT * 2, seed=4)
     graph = nx.relabel_nodes(graph, {n: f"n{n:04d}" for n in graph})
     nodes = sorted(graph)
-    first = viz._cutoff_force_layout(graph, nodes)
-    second = viz._cutoff_force_layout(graph, nodes)
+    first = layout._cutoff_force_layout(graph, nodes)
+    second = layout._cutoff_force_layout(graph, nodes)
     assert (first == second).all()
     assert len({tuple(p) for p in first.round(6)}) == len(nodes)
-    spacing = viz._typical_spacing(first)
+    spacing = layout._typical_spacing(first)
     # Neighbours end up closer than random pairs: the layout follows the edges.
     where = {n: i for i, n in enumerate(nodes)}
     edge_length = sum(math.dist(first[where[u]], first[where[v]]) for u, v in graph.edges)
@@ -184,7 +184,7 @@ def test_large_components_use_the_cutoff_layout_deterministically():
 def test_nodes_outside_the_core_are_placed_next_to_a_neighbour():
     net = to_networkx(sample_graph())
     core = [str(FENGJING)]
-    positions = viz.layout(net, core)
+    positions = layout.layout(net, core)
     assert set(positions) == set(net.nodes)
     for iri, (x, y) in positions.items():
         assert math.isfinite(x) and math.isfinite(y), iri

@@ -53,7 +53,7 @@
     ego: [],
     showUnrelated: false,
     colourBy: "class",
-    scope: { nodes: null, edges: null }
+    scope: { nodes: null, edges: null, cross: null }
   };
 
   // Edges touching each node, the nodes of the cross-regional view, what each
@@ -186,7 +186,7 @@
   function nodeAllowed(id) {
     var m = meta[id];
     if (state.hiddenClasses.has(m.cls)) { return false; }
-    if (state.crossOnly && !crossNodes.has(id)) { return false; }
+    if (state.crossOnly && !(state.scope.cross || crossNodes).has(id)) { return false; }
     if (state.scope.nodes && !state.scope.nodes.has(id)) { return false; }
     if (unrelated[id] && !state.showUnrelated && !state.base.has(id)) { return false; }
     return true;
@@ -289,12 +289,21 @@
       var last = state.ego[state.ego.length - 1];
       var around = reach(last.id, last.depth, scopeEdges);
       if (scopeNodes) {
-        around = new Set(Array.from(around).filter(function (id) { return scopeNodes.has(id) || id === last.id; }));
+        around = new Set(Array.from(around).filter(function (id) { return scopeNodes.has(id); }));
       }
       scopeNodes = around;
       scopeEdges = edgesWithin(around, scopeEdges);
     }
-    return { nodes: scopeNodes, edges: scopeEdges };
+    // In a scope, "only cross-regional" keeps the nodes of its cross-regional links.
+    var cross = null;
+    if (scopeEdges) {
+      cross = new Set();
+      scopeEdges.forEach(function (i) {
+        if (crossEdges.has(i)) { cross.add(links[i].vis.from); cross.add(links[i].vis.to); }
+      });
+      scopeNodes.forEach(function (id) { if (meta[id].cross) { cross.add(id); } });
+    }
+    return { nodes: scopeNodes, edges: scopeEdges, cross: cross };
   }
 
   // The nodes that should be in the DataSet; the views filter them further.
@@ -311,7 +320,6 @@
         taken++;
       }
       state.base.forEach(function (id) { if (scoped.has(id)) { want.add(id); } });
-      if (state.ego.length) { want.add(state.ego[state.ego.length - 1].id); }
     } else {
       want = new Set(state.base);
       if (state.showUnrelated) { unrelatedIds.forEach(function (id) { want.add(id); }); }

@@ -133,6 +133,29 @@ def write_html(graph: Graph | nx.MultiDiGraph, path: str | os.PathLike, *,
     return atomic_write_text(path, page, encoding="utf-8")
 
 
+def deferred_page(directory: str | os.PathLike, triples: int, limit: int) -> str:
+    """The graph.html that ``kg build`` writes for a store above ``limit`` triples.
+
+    It names the command that writes the viewer, so a user who opens it knows
+    what to do; like the viewer it is one offline file under the same policy.
+    """
+    command = f"kg viz {os.fspath(directory)}"
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-Hans">\n<head>\n<meta charset="utf-8">\n'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">\n<title>graph.html: run kg viz</title>\n"
+        "<style>body{font-family:sans-serif;max-width:40em;margin:3em auto;line-height:1.5}"
+        "code{background:#f3f3f3;padding:2px 4px}</style>\n</head>\n<body>\n"
+        "<h1>图谱较大，请运行 kg viz / This graph is large: run kg viz</h1>\n"
+        f"<p>The store holds {triples:,} triples, more than the {limit:,} above which "
+        "<code>kg build</code> leaves the viewer to its own command, so that adding a few "
+        "articles costs what they add, not what the whole graph holds. Write it with:</p>\n"
+        f"<p><code>{html.escape(command)}</code></p>\n"
+        "<p>or build with <code>kg build … --html</code> to write it on every build.</p>\n"
+        "</body>\n</html>\n"
+    )
+
+
 # --------------------------------------------------------------------------- payload
 
 

@@ -249,6 +249,20 @@ def corpus_graph() -> Graph:
     return b.graph
 
 
+def star_graph(arms: int = 60, leaves: int = 6) -> Graph:
+    """A hub with ``arms`` districts of ``leaves`` townships each: labels crowd when zoomed out."""
+    b = GraphBuilder()
+    hub = b.entity(place_iri("900000"), "Province", "中心省", level=1)
+    for a in range(arms):
+        arm = b.entity(place_iri(f"9{a:03d}00"), "District", f"第{a}区", level=3)
+        b.relation(arm, "locatedIn", hub)
+        for leaf in range(leaves):
+            town = b.entity(place_iri(f"9{a:03d}{leaf + 1:02d}"), "Township",
+                            f"第{a}区第{leaf}镇", level=4)
+            b.relation(town, "locatedIn", arm)
+    return b.graph
+
+
 #: Strings that would run script if any part of the viewer treated data as HTML.
 HOSTILE = (
     "<img src=x onerror=window.__xss=1>",

@@ -31,12 +31,12 @@ from sample_graph import (
     THIRD_TITLE,
     XINDAI,
     ZHEJIANG,
-    GraphBuilder,
     corpus_graph,
     hostile_graph,
     org_iri,
     place_iri,
     sample_graph,
+    star_graph,
 )
 
 from kg.netgraph import entity_count, simple_undirected, to_networkx
@@ -551,7 +551,8 @@ def test_panel_lists_mentions_and_the_documents_that_mention_the_entity(open_pag
 def test_every_corpus_feature_stays_offline(open_page, corpus_page_file):
     opened = open_page(corpus_page_file)
     page = opened.page
-    for script in ("window.kgView.setDocuments([0, 1])", "window.kgView.setDateRange('2022-01-01', '')",
+    for script in ("window.kgView.setDocuments([0, 1])",
+                   "window.kgView.setDateRange('2022-01-01', '')",
                    "window.kgView.setShowUnrelated(true)", "window.kgView.setColourBy('community')",
                    "window.kgView.setEgo(0, 2)", "window.kgView.back(-1)",
                    "window.kgView.resetFilters()", "window.kgView.search('李明')"):
@@ -595,20 +596,6 @@ def test_corpus_features_keep_hostile_text_inert(open_page, tmp_path):
     assert page.evaluate("document.querySelectorAll('body img, body svg[onload], "
                          "#kg-panel script, #kg-sidebar script').length") == 0
     assert left_file(opened) == []
-
-
-def star_graph(arms: int = 60, leaves: int = 6):
-    """A hub with ``arms`` districts of ``leaves`` townships each: labels crowd when zoomed out."""
-    b = GraphBuilder()
-    hub = b.entity(place_iri("900000"), "Province", "中心省", level=1)
-    for a in range(arms):
-        arm = b.entity(place_iri(f"9{a:03d}00"), "District", f"第{a}区", level=3)
-        b.relation(arm, "locatedIn", hub)
-        for leaf in range(leaves):
-            town = b.entity(place_iri(f"9{a:03d}{leaf + 1:02d}"), "Township",
-                            f"第{a}区第{leaf}镇", level=4)
-            b.relation(town, "locatedIn", arm)
-    return b.graph
 
 
 def test_zoomed_out_only_central_nodes_carry_labels_and_they_do_not_overlap(open_page, tmp_path):

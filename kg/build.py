@@ -941,9 +941,10 @@ def export_state(store: GraphStore) -> str:
 
 
 def _write_html(store: GraphStore, path: Path) -> None:
+    from kg.netgraph import to_networkx
     from kg.viz import write_html as write_viz
 
-    write_viz(store.rdflib_graph(), path)
+    write_viz(to_networkx(store.union_view()), path)
 
 
 def _write_deferred_html(path: Path, out_dir: Path, triples: int, limit: int) -> None:

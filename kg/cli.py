@@ -231,12 +231,15 @@ def viz(
 
     Example: kg viz build -o graph.html
     """
+    from kg.netgraph import to_networkx
+    from kg.store import GraphStore
     from kg.viz import write_html
 
     output = output if output is not None else directory / "graph.html"
     try:
-        graph = _read_graph(directory)
-        write_html(graph, output, max_nodes=max_nodes)
+        with GraphStore.open(directory, create=False, read_only=True) as store:
+            net = to_networkx(store.union_view())
+        write_html(net, output, max_nodes=max_nodes)
     except KgError as exc:
         raise _fail(exc) from exc
     out.print(f"graph.html: {output}")

@@ -331,7 +331,10 @@ def _province_label(values: _Values, province: str, labels: dict) -> str:
 
 def _provinces(g: Graph, entities: dict[str, list[str]]) -> dict[str, str]:
     """The province IRI of each entity: declared, itself for a province, else up locatedIn."""
-    declared = {str(s): str(o) for s, o in g.subject_objects(KG.province)}
+    declared: dict[str, str] = {}
+    # several declared provinces: the least IRI, whatever order the triples come in
+    for s, o in sorted((str(s), str(o)) for s, o in g.subject_objects(KG.province)):
+        declared.setdefault(s, o)
     for iri, classes in entities.items():
         if "Province" in classes:
             declared[iri] = iri

@@ -663,6 +663,15 @@ class GraphStore:
             graph.add(triple)
         return graph
 
+    def union_view(self) -> UnionView:
+        """The union read in place, pattern by pattern, for :func:`kg.netgraph.to_networkx`.
+
+        Why: copying a 360k-triple union into rdflib (:meth:`rdflib_graph`) took
+        most of the viewer's time and doubled its memory; the network needs a
+        few patterns of it, which Oxigraph answers from its indexes.
+        """
+        return UnionView(self.pyoxigraph_store)
+
     def rdflib_dataset(self) -> Dataset:
         """A live rdflib view of the store through oxrdflib, for SPARQL via rdflib.
 
@@ -708,6 +717,36 @@ class GraphStore:
                 except OSError as exc:
                     raise StoreError(f"cannot write the exports in {out_dir}: {exc}") from exc
         return ExportedFiles(turtle=turtle, trig=trig)
+
+
+class UnionView:
+    """The store's default graph (the union) behind the two rdflib calls the network uses.
+
+    ``subjects(predicate, object)`` and ``subject_objects(predicate)`` return rdflib
+    terms as :meth:`GraphStore.rdflib_graph` would hold them
+    (:func:`kg.terms.to_rdflib_term`); nothing else of rdflib's Graph is offered.
+    """
+
+    context_aware = False
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+
+    def _quads(self, subject: Node | None, predicate: Node | None, obj: Node | None):
+        return self._store.quads_for_pattern(
+            None if subject is None else to_ox_term(subject),
+            None if predicate is None else to_ox_term(predicate),
+            None if obj is None else to_ox_term(obj),
+            ox.DefaultGraph(),
+        )
+
+    def subjects(self, predicate: Node | None = None, obj: Node | None = None) -> Iterator[Node]:
+        for quad in self._quads(None, predicate, obj):
+            yield to_rdflib_term(quad.subject)
+
+    def subject_objects(self, predicate: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        for quad in self._quads(None, predicate, None):
+            yield to_rdflib_term(quad.subject), to_rdflib_term(quad.object)
 
 
 def _meta_triples(doc_iri: URIRef, meta: Mapping[str, str]) -> list[Triple]:

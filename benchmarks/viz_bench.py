@@ -15,8 +15,8 @@ built once with ``kg build`` into benchmarks/results/tmp/ and read from its stor
 
 For each graph the table reports the time to build the RDF (or to read the
 network from the store, ``GraphStore.union_view``) and the page in Python, the
-file size, the time from navigation start to the first drawing (``window.__kgReady``), the time from a click on a node to the
-filled side panel, a search, and three filters (one document, a province, a
+file size, the time from navigation start to the first drawing
+(``window.__kgReady``), the time from a click on a node to the filled side panel, a search, and three filters (one document, a province, a
 date range: from the call to the next frame drawn), and how many nodes are drawn.
 
 Usage: ``python benchmarks/viz_bench.py [--sizes 2000 20000] [--genre 500] [--max-nodes 1500]``
@@ -241,7 +241,8 @@ def main() -> None:
                          result))
             print(f"done {name}", file=sys.stderr)
     print("| graph | entities | triples | RDF or store read s | render s | file MB "
-          "| first draw ms | click ms | search ms | 1 document ms | province ms | date range ms | drawn | requests out |")
+          "| first draw ms | click ms | search ms | 1 document ms | province ms "
+          "| date range ms | drawn | requests out |")
     print("|---" * 14 + "|")
     for name, size, triples, built, rendered, megabytes, r in rows:
         print(f"| {name} | {size} | {triples} | {built:.1f} | {rendered:.1f} | {megabytes:.1f} "

@@ -16,8 +16,9 @@ built once with ``kg build`` into benchmarks/results/tmp/ and read from its stor
 For each graph the table reports the time to build the RDF (or to read the
 network from the store, ``GraphStore.union_view``) and the page in Python, the
 file size, the time from navigation start to the first drawing
-(``window.__kgReady``), the time from a click on a node to the filled side panel, a search, and three filters (one document, a province, a
-date range: from the call to the next frame drawn), and how many nodes are drawn.
+(``window.__kgReady``), the time from a click on a node to the filled side
+panel, a search, three filters (one document, a province, a date range: from
+the call to the next frame drawn), and how many nodes are drawn.
 
 Usage: ``python benchmarks/viz_bench.py [--sizes 2000 20000] [--genre 500] [--max-nodes 1500]``
 (needs /usr/bin/chromium). Pages go to benchmarks/results/tmp/ (git-ignored).

@@ -58,6 +58,9 @@ def main() -> None:
         net = to_networkx(store.rdflib_graph())
     scores = pagerank(net)
     core, _ = initial_view(simple_undirected(net), scores, args.max_nodes)
+    # the nodes of the core that keep a relation inside it (the page draws exactly these)
+    inner = simple_undirected(net.subgraph(core))
+    core = [n for n in core if inner.degree(n)]
     top = max(scores.values())
     sizes = {n: _node_size(net.nodes[n], scores[n] / top) for n in core}
     radii = {n: footprint(net.nodes[n]["label"], sizes[n]) for n in core}

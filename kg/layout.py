@@ -33,7 +33,7 @@ NODE_SPACING = 70.0  # pixels from a node to its nearest neighbour, typically
 EDGE_LENGTH = 90.0  # pixels from a node to a neighbour placed next to it (capped views)
 #: Free pixels kept between two footprints by :func:`separate`.
 GAP = 6.0
-SEPARATE_ROUNDS = 60
+SEPARATE_ROUNDS = 400
 
 
 def layout(net: nx.MultiDiGraph, core: list[str],
@@ -48,14 +48,14 @@ def layout(net: nx.MultiDiGraph, core: list[str],
     simple = simple_undirected(net)
     core_graph = _canonical(simple.subgraph(core))
     positions = _pack([_component_layout(_canonical(core_graph.subgraph(c)), radii)
-                       for c in _components(core_graph)])
+                       for c in _components(core_graph)], radii)
     _place_outside(simple, positions)
     unplaced = [n for n in simple.nodes if n not in positions]
     linked = _canonical(simple.subgraph(n for n in unplaced if simple.degree(n)))
     if linked.number_of_nodes():
         positions.update(_below(positions, _pack(
             [_component_layout(_canonical(linked.subgraph(c)), radii)
-             for c in _components(linked)])))
+             for c in _components(linked)], radii)))
     lonely = [n for n in unplaced if n not in positions]
     positions.update(_grid_below(lonely, positions, net))
     return positions
@@ -88,7 +88,7 @@ def separate(pos: np.ndarray, radii: np.ndarray, rounds: int = SEPARATE_ROUNDS) 
         still = dist < 1e-9
         delta[still] = np.array([1.0, 0.618])
         dist[still] = float(np.hypot(1.0, 0.618))
-        push = delta / dist[:, None] * ((need - dist) / 2)[:, None]
+        push = delta / dist[:, None] * ((need - dist) / 2 + 0.5)[:, None]  # a little past
         shift = np.zeros_like(pos)
         np.add.at(shift, j, push)
         np.add.at(shift, i, -push)
@@ -243,12 +243,19 @@ def _tree_depth(order: list[str], parent: dict[str, str | None]) -> int:
     return max(depth.values())
 
 
-def _pack(layouts: list[dict[str, np.ndarray]]) -> dict[str, tuple[float, float]]:
-    """Place component layouts in rows of roughly square overall shape, largest first."""
+def _pack(layouts: list[dict[str, np.ndarray]],
+          radii: Mapping[str, float] | None = None) -> dict[str, tuple[float, float]]:
+    """Place component layouts in rows of roughly square overall shape, largest first.
+
+    A component's box holds its nodes' footprints (``radii``), so a long label at
+    the edge of one component does not reach into the next.
+    """
     boxes = []
     for pos in layouts:
         coords = np.array(list(pos.values()))
-        low, high = coords.min(axis=0), coords.max(axis=0)
+        reach = (np.array([radii.get(n, 0.0) for n in pos])[:, None] if radii is not None
+                 else np.zeros((len(coords), 1)))
+        low, high = (coords - reach).min(axis=0), (coords + reach).max(axis=0)
         boxes.append((low, high - low + EDGE_LENGTH))
     total_area = sum(float(size[0] * size[1]) for _, size in boxes) or 1.0
     row_width = max([math.sqrt(total_area) * 1.2] + [float(size[0]) for _, size in boxes])

@@ -620,3 +620,78 @@ def test_zoomed_out_only_central_nodes_carry_labels_and_they_do_not_overlap(open
                   " window.kgView.network.redraw(); }", hub)
     page.wait_for_timeout(100)
     assert page.evaluate("window.kgView.overlayLabels()") == []
+
+
+# --------------------------------------------------------------------------- real articles
+
+
+def genre_build(tmp_path_factory, shared_dir: Path, count: int) -> Path:
+    """The first ``count`` articles of the genre corpus, built with ``kg build``."""
+    from kg.build import build
+
+    source = shared_dir / "data" / "genre" / "genre.jsonl"
+    if not source.is_file():
+        pytest.skip(f"{source} is missing")
+    folder = tmp_path_factory.mktemp(f"genre{count}")
+    with source.open(encoding="utf-8") as lines:
+        chosen = "".join(line for _, line in zip(range(count), lines, strict=False))
+    (folder / "articles.jsonl").write_text(chosen, encoding="utf-8")
+    report = build([folder / "articles.jsonl"], folder / "build")
+    assert report.ok and report.built == count
+    return folder / "build"
+
+
+def check_corpus_page(opened: Opened, documents: int) -> None:
+    """What a user opening a corpus sees: the related core, the unrelated listed, filters."""
+    page = opened.page
+    data = page.evaluate("""() => { const v = window.kgView;
+        return {nodes: v.data.nodes.length, unrelated: v.unrelatedIds(),
+                docs: v.data.documents.length, cap: v.data.maxNodes}; }""")
+    drawn = opened.drawn()
+    assert data["docs"] == documents
+    assert data["unrelated"] and not set(data["unrelated"]) & set(drawn)
+    related = data["nodes"] - len(data["unrelated"])
+    assert len(drawn) == min(related, data["cap"])
+    assert page.locator("#kg-doc-list li").count() == documents
+    assert page.evaluate("window.kgView.overlayLabels().length") > 0 or \
+        page.evaluate("window.kgView.network.getScale()") >= page.evaluate(
+            "window.kgView.fullLabelScale")
+    # the document that states the most: only what it states is left
+    doc, nodes = page.evaluate("""() => { const v = window.kgView, d = v.data;
+        const facts = new Array(d.documents.length).fill(0);
+        d.edges.forEach(e => e.ev.forEach(ev => { if (ev.doc !== undefined) facts[ev.doc]++; }));
+        const doc = facts.indexOf(Math.max(...facts));
+        v.setDocuments([doc]);
+        return [doc, v.drawnNodeIds()]; }""")
+    assert 0 < len(nodes) < len(drawn)
+    stated = page.evaluate("""(doc) => { const v = window.kgView, d = v.data, ok = new Set();
+        d.edges.forEach(e => {
+            if (e.ev.some(ev => ev.doc === doc)) { ok.add(e.vis.from); ok.add(e.vis.to); }
+        });
+        d.nodes.forEach((n, i) => { if (n.m.some(r => r[0] === doc)) ok.add(i); });
+        return Array.from(ok); }""", doc)
+    assert set(nodes) <= set(stated)
+    top = page.evaluate("""() => window.kgView.drawnNodeIds().reduce((a, b) =>
+        window.kgView.data.nodes[b].pr > window.kgView.data.nodes[a].pr ? b : a)""")
+    page.evaluate("(id) => window.kgView.openNode(id)", top)
+    assert "提及 Mentions (" in opened.panel_text()
+    assert page.locator("#kg-panel .kg-doc").count() >= 1
+    page.evaluate("window.kgView.resetFilters()")
+    assert len(opened.drawn()) == len(drawn)
+    assert left_file(opened) == [] and opened.errors == []
+
+
+def test_a_built_corpus_of_real_articles_opens_on_its_related_core(
+        open_page, tmp_path_factory, shared_dir):
+    build_dir = genre_build(tmp_path_factory, shared_dir, 12)
+    check_corpus_page(open_page(build_dir / "graph.html"), 12)
+
+
+@pytest.mark.slow
+def test_the_500_article_corpus_opens_on_its_related_core(open_page, tmp_path_factory,
+                                                           shared_dir):
+    """Issue 22's corpus: the first 500 genre articles (about 325,000 characters)."""
+    build_dir = genre_build(tmp_path_factory, shared_dir, 500)
+    opened = open_page(build_dir / "graph.html")
+    check_corpus_page(opened, 500)
+    assert opened.page.evaluate("window.kgView.data.capped") is True

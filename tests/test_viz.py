@@ -291,7 +291,7 @@ def test_unreached_entities_go_in_a_grid_below_the_core():
     assert lonely[0][1] == lonely[1][1]  # one row
 
 
-def test_a_large_store_gets_a_page_that_says_to_run_kg_viz(seed_build, tmp_path):
+def test_a_large_store_gets_a_page_that_says_to_run_kg_viz(seed_build, tmp_path, monkeypatch):
     """Issue 22: above the limit, a build leaves the viewer to ``kg viz`` and says so."""
     from typer.testing import CliRunner
 
@@ -309,6 +309,14 @@ def test_a_large_store_gets_a_page_that_says_to_run_kg_viz(seed_build, tmp_path)
     result = CliRunner().invoke(app, ["viz", str(copy)])
     assert result.exit_code == 0, result.output
     assert 'id="kg-data"' in (copy / "graph.html").read_text(encoding="utf-8")
+    # the command says so
+    (copy / "graph.html").unlink()
+    monkeypatch.setattr("kg.build.HTML_TRIPLE_LIMIT", 10)
+    result = CliRunner().invoke(app, ["build", str(SEEDS), "-o", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert f"write it with `kg viz {copy}`" in result.output
+    assert 'id="kg-data"' not in (copy / "graph.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
     # below the limit (the default for the seed), a build writes the viewer itself
     (copy / "graph.html").unlink()
     assert build([SEEDS], copy).html_deferred == 0

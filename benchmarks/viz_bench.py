@@ -9,12 +9,18 @@ administrative tree of provinces, cities, districts and townships, organisations
 located in it, brands, projects and alliances across provinces, and a reified
 statement with a sentence and an article for every relation.
 
-For each size the table reports the time to build the networkx view and the
-page in Python, the file size, the time from navigation start to the first
-drawing (``window.__kgReady``), the time from a click on a node to the filled
-side panel, and how many nodes are drawn.
+Next to them, a real corpus (issue 22): the first ``--genre`` articles of
+``../shared/data/genre/genre.jsonl`` (500 by default, about 325,000 characters),
+built once with ``kg build`` into benchmarks/results/tmp/ and read from its store.
 
-Usage: ``python benchmarks/viz_bench.py [--sizes 2000 20000] [--max-nodes 1500]``
+For each graph the table reports the time to build the RDF (or to read the
+network from the store, ``GraphStore.union_view``) and the page in Python, the
+file size, the time from navigation start to the first drawing
+(``window.__kgReady``), the time from a click on a node to the filled side
+panel, a search, three filters (one document, a province, a date range: from
+the call to the next frame drawn), and how many nodes are drawn.
+
+Usage: ``python benchmarks/viz_bench.py [--sizes 2000 20000] [--genre 500] [--max-nodes 1500]``
 (needs /usr/bin/chromium). Pages go to benchmarks/results/tmp/ (git-ignored).
 """
 
@@ -37,6 +43,7 @@ from sample_graph import KGID, GraphBuilder, org_iri, place_iri  # noqa: E402
 from kg.viz import write_html  # noqa: E402
 
 OUT = REPO / "benchmarks" / "results" / "tmp"
+GENRE = REPO.parent / "shared" / "data" / "genre" / "genre.jsonl"
 SYLLABLES = [("枫", "fēng"), ("泾", "jīng"), ("新", "xīn"), ("埭", "dài"), ("金", "jīn"),
              ("山", "shān"), ("平", "píng"), ("湖", "hú"), ("吕", "lǚ"), ("巷", "xiàng"),
              ("长", "cháng"), ("宁", "níng"), ("嘉", "jiā"), ("兴", "xīng"), ("安", "ān"),
@@ -151,9 +158,47 @@ def measure(browser, path: Path) -> dict:
     click_ms = page.evaluate("window.__kgPanelAt - window.__kgClickAt")
     search_ms = page.evaluate("""() => { const t = performance.now();
         window.kgView.search('枫泾'); return performance.now() - t; }""")
+    page.evaluate("window.kgView.search('')")
+    filters = page.evaluate("""async () => {
+        const v = window.kgView, d = v.data;
+        const frame = () => new Promise(r => requestAnimationFrame(r));
+        const facts = new Array(d.documents.length).fill(0);
+        d.edges.forEach(e => e.ev.forEach(ev => { if (ev.doc !== undefined) facts[ev.doc]++; }));
+        const doc = facts.indexOf(Math.max(...facts));
+        const provinces = d.nodes.map((n, i) => i).filter(i => d.nodes[i].cls === 'Province');
+        const province = provinces.reduce((a, b) => d.nodes[b].pr > d.nodes[a].pr ? b : a,
+                                          provinces[0]);
+        const days = d.documents.map(x => (x.date || '').slice(0, 10)).filter(Boolean).sort();
+        const timed = async (call) => {
+            const t = performance.now(); const n = call(); await frame();
+            const ms = performance.now() - t; v.resetFilters(); await frame(); return [ms, n];
+        };
+        return {
+            doc: await timed(() => v.setDocuments([doc])),
+            place: province === undefined ? [0, 0] : await timed(() => v.setPlace(province)),
+            dates: days.length ? await timed(() => v.setDateRange(
+                days[Math.floor(days.length / 4)], days[Math.floor(days.length / 2)])) : [0, 0],
+        };
+    }""")
     page.close()
     return {"ready_ms": ready_ms, "click_ms": click_ms, "search_ms": search_ms, "drawn": drawn,
-            "external_requests": len(leaving)}
+            "external_requests": len(leaving), "doc_ms": filters["doc"][0],
+            "place_ms": filters["place"][0], "dates_ms": filters["dates"][0]}
+
+
+def genre_store(count: int) -> Path:
+    """The first ``count`` genre articles built with ``kg build`` (once; reused after)."""
+    from kg.build import build
+
+    out = OUT / f"genre-{count}"
+    if not (out / ".export-state").is_file():
+        OUT.mkdir(parents=True, exist_ok=True)
+        source = OUT / f"genre-{count}.jsonl"
+        with GENRE.open(encoding="utf-8") as lines:
+            source.write_text("".join(line for _, line in zip(range(count), lines, strict=False)),
+                              encoding="utf-8")
+        build([source], out, write_html=False)
+    return out
 
 
 def main() -> None:
@@ -161,29 +206,50 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
     parser.add_argument("--max-nodes", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--genre", type=int, default=500,
+                        help="articles of the genre corpus (0: leave it out)")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing; install Debian's chromium package")
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
+    graphs = [(f"generated {size}", size) for size in args.sizes]
+    if args.genre:
+        graphs.insert(0, (f"genre {args.genre} docs", -args.genre))
     with chromium() as browser:
-        for size in args.sizes:
-            started = time.perf_counter()
-            graph = random_graph(size, args.seed)
+        for name, size in graphs:
+            if size < 0:
+                from kg.netgraph import to_networkx
+                from kg.store import GraphStore
+
+                folder = genre_store(-size)  # built once, outside the clock
+                started = time.perf_counter()
+                with GraphStore.open(folder, read_only=True) as store:
+                    graph = to_networkx(store.union_view())
+                    triples = store.triple_count()
+                size = graph.number_of_nodes()
+            else:
+                started = time.perf_counter()
+                graph = random_graph(size, args.seed)
+                triples = len(graph)
             built = time.perf_counter() - started
-            path = OUT / f"viz_bench_{size}.html"
+            path = OUT / f"viz_bench_{name.replace(' ', '_')}.html"
             started = time.perf_counter()
-            write_html(graph, path, max_nodes=args.max_nodes, title=f"benchmark {size}")
+            write_html(graph, path, max_nodes=args.max_nodes, title=f"benchmark {name}")
             rendered = time.perf_counter() - started
             result = measure(browser, path)
-            rows.append((size, len(graph), built, rendered, path.stat().st_size / 1e6, result))
-            print(f"done {size}", file=sys.stderr)
-    print(f"{'entities':>8} {'triples':>8} {'rdf s':>6} {'render s':>8} {'file MB':>8} "
-          f"{'ready ms':>9} {'click ms':>9} {'search ms':>9} {'drawn':>6} {'ext req':>7}")
-    for size, triples, built, rendered, megabytes, r in rows:
-        print(f"{size:>8} {triples:>8} {built:>6.1f} {rendered:>8.1f} {megabytes:>8.1f} "
-              f"{r['ready_ms']:>9.0f} {r['click_ms']:>9.0f} {r['search_ms']:>9.1f} "
-              f"{r['drawn']:>6} {r['external_requests']:>7}")
+            rows.append((name, size, triples, built, rendered, path.stat().st_size / 1e6,
+                         result))
+            print(f"done {name}", file=sys.stderr)
+    print("| graph | entities | triples | RDF or store read s | render s | file MB "
+          "| first draw ms | click ms | search ms | 1 document ms | province ms "
+          "| date range ms | drawn | requests out |")
+    print("|---" * 14 + "|")
+    for name, size, triples, built, rendered, megabytes, r in rows:
+        print(f"| {name} | {size} | {triples} | {built:.1f} | {rendered:.1f} | {megabytes:.1f} "
+              f"| {r['ready_ms']:.0f} | {r['click_ms']:.0f} | {r['search_ms']:.1f} "
+              f"| {r['doc_ms']:.0f} | {r['place_ms']:.0f} | {r['dates_ms']:.0f} "
+              f"| {r['drawn']} | {r['external_requests']} |")
 
 
 if __name__ == "__main__":

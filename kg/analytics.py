@@ -137,7 +137,7 @@ def graph_stats(graph: Graph | nx.MultiDiGraph, *, top: int = 10, seed: int = 42
         top_pagerank=_top(net, pr, top),
         top_betweenness=_top(net, betweenness, top),
         betweenness_sample=sample,
-        communities=_communities(net, simple, pr, seed),
+        communities=communities(net, pr, seed=seed, simple=simple),
         cross_regional_links=_cross_regional_links(net),
         cross_regional_alliances=_cross_regional_alliances(net),
     )
@@ -154,8 +154,15 @@ def _top(net: nx.MultiDiGraph, scores: dict[str, float], top: int) -> tuple[Rank
                  for iri in ranked(scores)[:top])
 
 
-def _communities(net: nx.MultiDiGraph, simple: nx.Graph, pr: dict[str, float],
-                 seed: int) -> tuple[Community, ...]:
+def communities(net: nx.MultiDiGraph, pr: dict[str, float] | None = None, *, seed: int = 42,
+                simple: nx.Graph | None = None) -> tuple[Community, ...]:
+    """Louvain communities, largest first, each named after its most central member.
+
+    The viewer colours by these and ``kg stats`` lists them; both call this with
+    the same default ``seed``, so they show the same communities.
+    """
+    simple = simple if simple is not None else simple_undirected(net)
+    pr = pr if pr is not None else pagerank(net)
     if simple.number_of_nodes() == 0:
         return ()
     found = nx.community.louvain_communities(simple, weight="weight", seed=seed)

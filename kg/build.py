@@ -94,6 +94,13 @@ EXPORT_STATE_FILENAME = ".export-state"
 SOURCE_INDEX_FILENAME = ".sources.sqlite"
 #: Documents written between two flushes of the store's write buffers.
 FLUSH_EVERY = 64
+#: Above this many triples in the store, ``kg build`` leaves the viewer to ``kg viz``.
+#: Why: the viewer is computed from the whole graph (PageRank, communities, layout),
+#: so regenerating it costs what the store holds, not what a run added. Adding 5
+#: articles to a 1,000-document build (359k triples) took 26 s and 1.07 GB with it
+#: and 6.8 s and 0.49 GB without (issue 22; benchmarks/bench_incremental.py). A
+#: 500-article corpus holds about 170k triples and still gets its page.
+HTML_TRIPLE_LIMIT = 250_000
 
 Progress = Callable[[int, int | None], None]
 
@@ -115,6 +122,8 @@ class BuildReport:
     exported: bool = False
     #: Wall-clock seconds per phase: clean, store, endpoint, merges, export, html, total.
     seconds: Counter[str] = field(default_factory=Counter)
+    #: The store's triple count when graph.html was left to ``kg viz`` (0: it was not).
+    html_deferred: int = 0
 
     @property
     def ok(self) -> bool:
@@ -587,11 +596,14 @@ def build(
     write_html: bool = True,
     endpoint: str | None = None,
     progress: Progress | None = None,
+    html_limit: int | None = HTML_TRIPLE_LIMIT,
 ) -> BuildReport:
     """Add the documents under ``inputs`` to the graph directory ``out_dir``.
 
     ``progress(done, total)`` is called after each extracted document; the
     total is ``None`` because the inputs are read as they are processed.
+    Above ``html_limit`` triples (None: no limit) graph.html becomes a page that
+    says how to write the viewer with ``kg viz`` (``report.html_deferred``).
     """
     started = time.perf_counter()
     report = BuildReport()
@@ -624,7 +636,7 @@ def build(
             index.close()
         report.superseded = len(remove_superseded(store, ledger, endpoint))
         _finish(store, out_dir, report, changed=bool(report.built or report.superseded),
-                write_html=write_html, endpoint=endpoint, blocks=blocks)
+                write_html=write_html, endpoint=endpoint, blocks=blocks, html_limit=html_limit)
     report.seconds["total"] = time.perf_counter() - started
     return report
 
@@ -870,6 +882,7 @@ def _account(
 def _finish(
     store: GraphStore, out_dir: Path, report: BuildReport, *, changed: bool, write_html: bool,
     endpoint: str | None = None, blocks: TrigBlocks | None = None,
+    html_limit: int | None = HTML_TRIPLE_LIMIT,
 ) -> None:
     """Merges, counts and exports after documents were written or removed (``changed``).
 
@@ -899,7 +912,12 @@ def _finish(
         report.exported = True
     if write_html and (stale or not html.is_file()):
         started = time.perf_counter()
-        _write_html(store, html)
+        triples = store.triple_count()
+        if html_limit is not None and triples > html_limit:
+            _write_deferred_html(html, out_dir, triples, html_limit)
+            report.html_deferred = triples
+        else:
+            _write_html(store, html)
         report.seconds["html"] += time.perf_counter() - started
     if stale:
         # written last: a build killed before this line exports again next time
@@ -933,9 +951,20 @@ def export_state(store: GraphStore) -> str:
 
 
 def _write_html(store: GraphStore, path: Path) -> None:
+    from kg.netgraph import to_networkx
     from kg.viz import write_html as write_viz
 
-    write_viz(store.rdflib_graph(), path)
+    write_viz(to_networkx(store.union_view()), path)
+
+
+def _write_deferred_html(path: Path, out_dir: Path, triples: int, limit: int) -> None:
+    """Replace graph.html by a page that says how to write the viewer of a large store.
+
+    Why replace rather than keep: the old viewer shows a graph that no longer is.
+    """
+    from kg.viz import deferred_page
+
+    atomic_write_text(path, deferred_page(out_dir, triples, limit), encoding="utf-8")
 
 
 def _count(store: GraphStore, report: BuildReport) -> None:

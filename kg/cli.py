@@ -59,14 +59,20 @@ def build(
     ),
     max_bytes: int = typer.Option(20_000_000, "--max-bytes", help="Largest input file accepted."),
     no_html: bool = typer.Option(False, "--no-html", help="Skip writing graph.html."),
+    html: bool = typer.Option(
+        False, "--html", help="Write graph.html whatever the size (above 250,000 triples a "
+        "build otherwise leaves it to `kg viz`)."
+    ),
 ) -> None:
     """Extract entities and relations from documents into a graph directory.
 
     Writes DIR/graph.ttl, DIR/graph.trig, DIR/graph.html and the store DIR/store/.
     Unchanged documents are skipped; changed ones replace their named graph.
+    Above 250,000 triples graph.html says to run `kg viz DIR` (or pass --html).
 
     Example: kg build seeds/ -o build/
     """
+    from kg.build import HTML_TRIPLE_LIMIT
     from kg.build import build as run_build
 
     progress = Progress(
@@ -86,6 +92,7 @@ def build(
             report = run_build(
                 inputs, output, workers=workers, dask_address=dask, max_bytes=max_bytes,
                 write_html=not no_html, endpoint=endpoint, progress=tick,
+                html_limit=None if html else HTML_TRIPLE_LIMIT,
             )
     except KgError as exc:
         raise _fail(exc) from exc
@@ -103,6 +110,9 @@ def build(
             f"{k} {v}" for k, v in sorted(report.relations_by_property.items())))
     for name, path in report.outputs.items():
         out.print(f"{name}: {path}")
+    if report.html_deferred:
+        out.print(f"viewer: not written ({report.html_deferred:,} triples, above "
+                  f"{HTML_TRIPLE_LIMIT:,}); write it with `kg viz {output}`", markup=False)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -212,18 +222,24 @@ def merges(
 @app.command()
 def viz(
     directory: Path = typer.Argument(..., help="Graph directory."),
-    output: Path = typer.Option(..., "-o", "--output", help="HTML file to write."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="HTML file to write (default: DIR/graph.html)."
+    ),
     max_nodes: int = typer.Option(1500, "--max-nodes", help="Cap of the default view."),
 ) -> None:
     """Write one self-contained, offline, interactive HTML network of the graph.
 
     Example: kg viz build -o graph.html
     """
+    from kg.netgraph import to_networkx
+    from kg.store import GraphStore
     from kg.viz import write_html
 
+    output = output if output is not None else directory / "graph.html"
     try:
-        graph = _read_graph(directory)
-        write_html(graph, output, max_nodes=max_nodes)
+        with GraphStore.open(directory, create=False, read_only=True) as store:
+            net = to_networkx(store.union_view())
+        write_html(net, output, max_nodes=max_nodes)
     except KgError as exc:
         raise _fail(exc) from exc
     out.print(f"graph.html: {output}")

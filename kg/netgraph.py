@@ -66,14 +66,43 @@ class Evidence:
                 self.statement)
 
 
+@dataclass(frozen=True)
+class Mention:
+    """One place an entity is named: the text as written, its article, offsets and rule."""
+
+    document: str | None
+    text: str
+    start: int | None = None
+    end: int | None = None
+    sentence: str | None = None
+    rule: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.document or "", self.start if self.start is not None else -1, self.text)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article of the corpus as the viewer lists it: IRI, title and publication date."""
+
+    iri: str
+    title: str | None = None
+    date: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.date or "", self.title or "", self.iri)
+
+
 def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     """Build the entity network of ``graph`` (a Graph, or a Dataset read as the union).
 
     Nodes carry ``cls``, ``classes``, ``label`` (Simplified), ``labels`` (by language,
     see ``LABEL_LANGUAGES``), ``alt_labels``, ``code``, ``admin_level``, ``province``
-    (IRI), ``province_label`` and ``cross_regional``. Edges carry ``predicate``,
+    (IRI), ``province_label``, ``cross_regional`` and ``mentions`` (a tuple of
+    ``Mention`` by document and offset). Edges carry ``predicate``,
     ``predicate_iri``, ``symmetric``, ``cross_regional`` and ``evidence`` (a list of
-    ``Evidence`` in date order). Node and edge insertion order is sorted, so the
+    ``Evidence`` in date order). ``net.graph["articles"]`` lists every article as an
+    ``Article``, by date. Node and edge insertion order is sorted, so the
     result does not depend on the order triples were added.
     """
     g = union_graph(graph)
@@ -87,10 +116,14 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     provinces = _provinces(g, classes)
 
     net = nx.MultiDiGraph()
-    net.graph["documents"] = len(set(g.subjects(RDF.type, KG.Article)))
+    articles = _articles(g, values)
+    net.graph["documents"] = len(articles)
+    net.graph["articles"] = articles
     net.graph["statements"] = len(set(g.subjects(RDF.type, KG.Statement)))
+    mentions = _mentions(g, values)
     for iri in sorted(classes):
-        net.add_node(iri, **_node_attributes(values, iri, classes[iri], labels, provinces))
+        net.add_node(iri, **_node_attributes(values, iri, classes[iri], labels, provinces),
+                     mentions=tuple(sorted(mentions.get(iri, ()), key=Mention.sort_key)))
     for (subject, predicate, obj), evidence in sorted(relations.items()):
         cross = _differ(provinces.get(subject), provinces.get(obj))
         net.add_edge(subject, obj, key=predicate, predicate=predicate,
@@ -298,7 +331,10 @@ def _province_label(values: _Values, province: str, labels: dict) -> str:
 
 def _provinces(g: Graph, entities: dict[str, list[str]]) -> dict[str, str]:
     """The province IRI of each entity: declared, itself for a province, else up locatedIn."""
-    declared = {str(s): str(o) for s, o in g.subject_objects(KG.province)}
+    declared: dict[str, str] = {}
+    # several declared provinces: the least IRI, whatever order the triples come in
+    for s, o in sorted((str(s), str(o)) for s, o in g.subject_objects(KG.province)):
+        declared.setdefault(s, o)
     for iri, classes in entities.items():
         if "Province" in classes:
             declared[iri] = iri
@@ -329,6 +365,39 @@ def _walk_up(start: str, declared: dict[str, str], parents: dict[str, list[str]]
 
 def _differ(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a != b
+
+
+# --------------------------------------------------------------------------- articles and mentions
+
+
+def _articles(g: Graph, values: _Values) -> list[Article]:
+    found = []
+    for doc in set(g.subjects(RDF.type, KG.Article)):
+        if isinstance(doc, URIRef):
+            title = values.first(doc, DCTERMS.title)
+            issued = values.first(doc, DCTERMS.issued)
+            found.append(Article(str(doc), _optional_str(title), _optional_str(issued)))
+    return sorted(found, key=Article.sort_key)
+
+
+def _mentions(g: Graph, values: _Values) -> dict[str, list[Mention]]:
+    """The ``kg:Mention`` nodes of each entity (docs/architecture.md)."""
+    found: dict[str, list[Mention]] = defaultdict(list)
+    for mention, entity in g.subject_objects(KG.mentionOf):
+        if not isinstance(entity, URIRef):
+            continue
+        sentence = values.first(mention, KG.sentence)
+        document = values.first(mention, KG.inDocument) or values.first(sentence, KG.inDocument)
+        text = values.first(sentence, KG.text) if sentence is not None else None
+        found[str(entity)].append(Mention(
+            document=_optional_str(document),
+            text=str(values.first(mention, KG.text) or ""),
+            start=_as_int(values.first(mention, KG.startOffset)),
+            end=_as_int(values.first(mention, KG.endOffset)),
+            sentence=_optional_str(text),
+            rule=_optional_str(values.first(mention, KG.rule)),
+        ))
+    return found
 
 
 # --------------------------------------------------------------------------- relations
@@ -419,6 +488,7 @@ def _mark_cross_regional_alliances(net: nx.MultiDiGraph) -> None:
 
 
 __all__ = [
-    "Evidence", "alliance_members", "LABEL_LANGUAGES", "LEVEL_OF_CLASS", "UNTYPED",
+    "Article", "Evidence", "Mention", "alliance_members", "LABEL_LANGUAGES", "LEVEL_OF_CLASS",
+    "UNTYPED",
     "display_label", "entity_count", "simple_undirected", "to_networkx", "union_graph",
 ]

@@ -50,6 +50,7 @@ graph stage built.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -68,7 +69,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from kg.errors import StoreError
-from kg.fsutil import atomic_writer
+from kg.fsutil import atomic_write_text, atomic_writer
 from kg.terms import (
     Triple,
     canonical_language_tag,
@@ -81,6 +82,8 @@ from kg.vocab import KG, PREFIXES
 STORE_DIRNAME = "store"
 TURTLE_FILENAME = "graph.ttl"
 TRIG_FILENAME = "graph.trig"
+#: Where each document's block sits in graph.trig, and which content it holds.
+TRIG_INDEX_FILENAME = ".trig-index"
 #: Folders holding the raw dump while an export is written.
 DUMP_PREFIX = ".dump-"
 
@@ -306,18 +309,96 @@ class TrigBlocks:
         self._file.close()
 
 
+def graph_fingerprints(store: ox.Store) -> dict[str, str]:
+    """Each document graph's content hash and extractor: what determines its content.
+
+    A build skips a document stored with the same two (kg/build.py), so a graph
+    whose fingerprint did not change holds the triples it held. Graphs without
+    a content hash (the merges graph) get none and are always dumped.
+    """
+    rows = store.query(
+        f"SELECT ?g ?h ?x WHERE {{ GRAPH ?g {{ OPTIONAL {{ ?g <{KG.contentHash}> ?h }} "
+        f"OPTIONAL {{ ?g <{KG.extractor}> ?x }} }} }}"
+    )
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        graph, content = row["g"], row["h"]
+        if isinstance(graph, ox.NamedNode) and content is not None:
+            extractor = row["x"].value if row["x"] is not None else ""
+            found.setdefault(graph.value, []).append(f"{content.value} {extractor}")
+    return {graph: "|".join(sorted(values)) for graph, values in found.items()}
+
+
+class PreviousTrig:
+    """The blocks of the graph.trig an earlier export wrote, for graphs that did not change.
+
+    Why: on a large build, dumping every unchanged document graph again was
+    half the export of a run that added five articles (issue 22). The export
+    records where each block sits and the fingerprint of its graph
+    (:func:`graph_fingerprints`) in ``.trig-index``; a block is reused only
+    when the file is the one indexed (same size and time) and the graph's fingerprint
+    is unchanged, and it is then the same bytes a dump would give.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._graphs: dict[str, list] = {}
+        self._file = None
+        index = path.parent / TRIG_INDEX_FILENAME
+        try:
+            recorded = json.loads(index.read_text(encoding="utf-8"))
+            stat = path.stat()
+            if [stat.st_size, stat.st_mtime_ns] == [recorded["size"], recorded["mtime_ns"]]:
+                self._file = path.open("rb")  # noqa: SIM115 (closed by close())
+                self._graphs = recorded["graphs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self._graphs = {}
+
+    def get(self, graph: str, fingerprint: str | None) -> bytes | None:
+        entry = self._graphs.get(graph)
+        if self._file is None or fingerprint is None or not entry or entry[2] != fingerprint:
+            return None
+        self._file.seek(entry[0])
+        data = self._file.read(entry[1])
+        return data if len(data) == entry[1] else None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
 def write_named_trig(store: ox.Store, path: Path, blocks: TrigBlocks | None = None) -> None:
     """Write every named graph to ``path`` as TriG, in IRI order, atomically.
 
     A graph with a block in ``blocks`` is copied from there instead of being
-    dumped again (:class:`TrigBlocks`).
+    dumped again (:class:`TrigBlocks`); an unchanged graph is copied from the
+    previous file (:class:`PreviousTrig`). The index for the next export is
+    written after the file.
     """
     graphs = sorted(store.named_graphs(), key=lambda g: (isinstance(g, ox.BlankNode), g.value))
-    with atomic_writer(path) as out:
-        out.write(prefix_header(EXPORT_PREFIXES).encode("utf-8"))
-        for graph in graphs:
-            kept = blocks.get(graph) if blocks is not None else None
-            out.write(kept if kept is not None else named_graph_block(store, graph).encode("utf-8"))
+    fingerprints = graph_fingerprints(store)
+    previous = PreviousTrig(path)
+    index: dict[str, list] = {}
+    try:
+        with atomic_writer(path) as out:
+            header = prefix_header(EXPORT_PREFIXES).encode("utf-8")
+            out.write(header)
+            offset = len(header)
+            for graph in graphs:
+                fingerprint = fingerprints.get(graph.value) if isinstance(
+                    graph, ox.NamedNode) else None
+                data = blocks.get(graph) if blocks is not None else None
+                if data is None and fingerprint is not None:
+                    data = previous.get(graph.value, fingerprint)
+                if data is None:
+                    data = named_graph_block(store, graph).encode("utf-8")
+                out.write(data)
+                if fingerprint is not None:
+                    index[graph.value] = [offset, len(data), fingerprint]
+                offset += len(data)
+    finally:
+        previous.close()
+    recorded = {"size": offset, "mtime_ns": path.stat().st_mtime_ns, "graphs": index}
+    atomic_write_text(path.parent / TRIG_INDEX_FILENAME, json.dumps(recorded, ensure_ascii=False))
 
 
 # --------------------------------------------------------------------------- store
@@ -582,6 +663,15 @@ class GraphStore:
             graph.add(triple)
         return graph
 
+    def union_view(self) -> UnionView:
+        """The union read in place, pattern by pattern, for :func:`kg.netgraph.to_networkx`.
+
+        Why: copying a 360k-triple union into rdflib (:meth:`rdflib_graph`) took
+        most of the viewer's time and doubled its memory; the network needs a
+        few patterns of it, which Oxigraph answers from its indexes.
+        """
+        return UnionView(self.pyoxigraph_store)
+
     def rdflib_dataset(self) -> Dataset:
         """A live rdflib view of the store through oxrdflib, for SPARQL via rdflib.
 
@@ -627,6 +717,36 @@ class GraphStore:
                 except OSError as exc:
                     raise StoreError(f"cannot write the exports in {out_dir}: {exc}") from exc
         return ExportedFiles(turtle=turtle, trig=trig)
+
+
+class UnionView:
+    """The store's default graph (the union) behind the two rdflib calls the network uses.
+
+    ``subjects(predicate, object)`` and ``subject_objects(predicate)`` return rdflib
+    terms as :meth:`GraphStore.rdflib_graph` would hold them
+    (:func:`kg.terms.to_rdflib_term`); nothing else of rdflib's Graph is offered.
+    """
+
+    context_aware = False
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+
+    def _quads(self, subject: Node | None, predicate: Node | None, obj: Node | None):
+        return self._store.quads_for_pattern(
+            None if subject is None else to_ox_term(subject),
+            None if predicate is None else to_ox_term(predicate),
+            None if obj is None else to_ox_term(obj),
+            ox.DefaultGraph(),
+        )
+
+    def subjects(self, predicate: Node | None = None, obj: Node | None = None) -> Iterator[Node]:
+        for quad in self._quads(None, predicate, obj):
+            yield to_rdflib_term(quad.subject)
+
+    def subject_objects(self, predicate: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        for quad in self._quads(None, predicate, None):
+            yield to_rdflib_term(quad.subject), to_rdflib_term(quad.object)
 
 
 def _meta_triples(doc_iri: URIRef, meta: Mapping[str, str]) -> list[Triple]:

@@ -13,9 +13,14 @@ script only ever puts data into the DOM through ``textContent``; vis-network get
 no ``title`` strings (it renders those as HTML in some versions). A Content
 Security Policy forbids every network request.
 
-Speed: positions are computed here, physics is off in the browser, and a graph
-larger than ``max_nodes`` opens on its top nodes by PageRank; the rest is in the
-page and appears on demand (double-click to expand a neighbourhood, or search).
+Corpus scale: the page opens on the connected core, the largest connected
+components first and by PageRank within them, up to ``max_nodes``; entities with
+no relation are listed beside the canvas instead of covering it. Everything else
+is in the page and appears on demand (double-click to expand a neighbourhood,
+search, the document, date and place filters, the ego view). Positions come from
+:mod:`kg.layout` and physics is off in the browser, so the page opens drawn.
+Each node carries its mentions and its Louvain community (the ones ``kg stats``
+lists), so the panel and the community colouring need no second file.
 """
 
 from __future__ import annotations
@@ -29,24 +34,22 @@ from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
-import numpy as np
 import pyvis
 from pyvis.edge import Edge
 from pyvis.network import Network
 from pyvis.node import Node
 from rdflib import RDFS, Graph
-from scipy.spatial import cKDTree
 
-from kg.analytics import pagerank, ranked
+from kg.analytics import communities, pagerank, ranked
 from kg.errors import KgError
 from kg.fsutil import atomic_write_text
+from kg.layout import layout
 from kg.netgraph import LABEL_LANGUAGES, UNTYPED, simple_undirected, to_networkx
 from kg.resources import ontology_file
 from kg.vocab import ADMIN_CLASSES, ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 VIS_VERSION = "9.1.2"
-LAYOUT_SEED = 7
 
 #: Colour and vis-network shape of each class; the legend is built from this table.
 CLASS_STYLE: dict[str, tuple[str, str]] = {
@@ -87,6 +90,16 @@ RELATION_COLOUR: dict[str, str] = {
 }
 CROSS_REGIONAL_COLOUR = "#e6550d"
 
+#: Colours of the largest communities, in order; smaller ones share ``OTHER_COMMUNITY``.
+COMMUNITY_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                     "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39",
+                     "#7b4173", "#3182bd", "#e6550d", "#31a354")
+OTHER_COMMUNITY = "#c8c8c8"
+#: Communities smaller than this (single unrelated entities) are left out.
+MIN_COMMUNITY = 2
+#: Label font size in the page (pixels at zoom 1), for the layout's label footprints.
+LABEL_FONT = 14
+
 #: Node size of administrative places, by level (province 1 … village 5).
 SIZE_BY_LEVEL = {1: 38, 2: 31, 3: 25, 4: 19, 5: 14}
 MIN_SIZE, SIZE_RANGE = 9.0, 22.0
@@ -120,6 +133,29 @@ def write_html(graph: Graph | nx.MultiDiGraph, path: str | os.PathLike, *,
     return atomic_write_text(path, page, encoding="utf-8")
 
 
+def deferred_page(directory: str | os.PathLike, triples: int, limit: int) -> str:
+    """The graph.html that ``kg build`` writes for a store above ``limit`` triples.
+
+    It names the command that writes the viewer, so a user who opens it knows
+    what to do; like the viewer it is one offline file under the same policy.
+    """
+    command = f"kg viz {os.fspath(directory)}"
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-Hans">\n<head>\n<meta charset="utf-8">\n'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">\n<title>graph.html: run kg viz</title>\n"
+        "<style>body{font-family:sans-serif;max-width:40em;margin:3em auto;line-height:1.5}"
+        "code{background:#f3f3f3;padding:2px 4px}</style>\n</head>\n<body>\n"
+        "<h1>图谱较大，请运行 kg viz / This graph is large: run kg viz</h1>\n"
+        f"<p>The store holds {triples:,} triples, more than the {limit:,} above which "
+        "<code>kg build</code> leaves the viewer to its own command, so that adding a few "
+        "articles costs what they add, not what the whole graph holds. Write it with:</p>\n"
+        f"<p><code>{html.escape(command)}</code></p>\n"
+        "<p>or build with <code>kg build … --html</code> to write it on every build.</p>\n"
+        "</body>\n</html>\n"
+    )
+
+
 # --------------------------------------------------------------------------- payload
 
 
@@ -128,23 +164,28 @@ def build_payload(net: nx.MultiDiGraph, *, max_nodes: int = 1500,
     """Everything the page script needs, as plain JSON-ready data.
 
     Node ids are positions in ``nodes``; ``initial`` lists the ids shown when the
-    page opens. Sentences and documents are stored once and referred to by index.
+    page opens (:func:`initial_view`). Sentences, documents and rules are stored
+    once and referred to by index; a node's mentions are rows
+    ``[document, start, end, sentence, text, rule]`` (-1 or "" where unknown, the
+    text "" where it is the node's Simplified label).
     """
     iris = list(net.nodes)
     index = {iri: i for i, iri in enumerate(iris)}
     scores = pagerank(net)
-    order = ranked(scores)
-    capped = len(iris) > max_nodes
-    initial = sorted(index[iri] for iri in order[:max_nodes]) if capped else list(range(len(iris)))
-    positions = layout(net, [iris[i] for i in initial])
+    simple = simple_undirected(net)
+    initial_iris, capped = initial_view(simple, scores, max_nodes)
+    initial = sorted(index[iri] for iri in initial_iris)
     top_score = max(scores.values(), default=1.0) or 1.0
+    sizes = {iri: _node_size(net.nodes[iri], scores[iri] / top_score) for iri in iris}
+    positions = layout(net, initial_iris,
+                       {iri: footprint(net.nodes[iri]["label"], sizes[iri]) for iri in iris})
+    tables = _Tables(net.graph.get("articles", ()))
+    groups = [g for g in communities(net, scores, simple=simple) if g.size >= MIN_COMMUNITY]
+    community_of = {iri: n for n, group in enumerate(groups) for iri in group.members}
 
     vis = Network(directed=True, cdn_resources="in_line")
     for iri in iris:
-        _add_vis_node(vis, index[iri], net.nodes[iri], positions[iri], scores[iri] / top_score)
-    sentences: dict[str, int] = {}
-    documents: dict[str, int] = {}
-    doc_records: list[dict] = []
+        _add_vis_node(vis, index[iri], net.nodes[iri], positions[iri], sizes[iri])
     edges = []
     for edge_id, (u, v, key, attrs) in enumerate(net.edges(keys=True, data=True)):
         _add_vis_edge(vis, edge_id, index[u], index[v], attrs)
@@ -152,12 +193,17 @@ def build_payload(net: nx.MultiDiGraph, *, max_nodes: int = 1500,
             "rel": key,
             "sym": attrs["symmetric"],
             "cross": attrs["cross_regional"],
-            "ev": [_evidence_record(e, sentences, documents, doc_records)
-                   for e in attrs["evidence"]],
+            "ev": [tables.evidence(e) for e in attrs["evidence"]],
         })
     vis_nodes, vis_edges, *_ = vis.get_network_data()
-    nodes = [{**_node_record(net, iri, scores[iri]), "vis": vis_nodes[i]}
-             for i, iri in enumerate(iris)]
+    nodes = []
+    for i, iri in enumerate(iris):
+        record = _node_record(net, iri, scores[iri])
+        record["com"] = community_of.get(iri, -1)
+        record["m"] = [tables.mention(m, net.nodes[iri]["label"])
+                       for m in net.nodes[iri].get("mentions", ())]
+        record["vis"] = vis_nodes[i]
+        nodes.append(record)
     for record, vis_edge in zip(edges, vis_edges, strict=True):
         record["vis"] = vis_edge
     counts_by_class = _counts(attrs["cls"] for _, attrs in net.nodes(data=True))
@@ -168,17 +214,95 @@ def build_payload(net: nx.MultiDiGraph, *, max_nodes: int = 1500,
         "classes": _legend_classes(counts_by_class),
         "relations": _legend_relations(counts_by_relation),
         "crossColour": CROSS_REGIONAL_COLOUR,
-        "documents": doc_records,
-        "sentences": list(sentences),
+        "communities": _legend_communities(groups, index),
+        "otherCommunity": OTHER_COMMUNITY,
+        "documents": tables.documents,
+        "sentences": list(tables.sentences),
+        "rules": list(tables.rules),
         "nodes": nodes,
         "edges": edges,
         "initial": initial,
         "capped": capped,
+        "maxNodes": max_nodes,
     }
 
 
+def initial_view(simple: nx.Graph, scores: dict[str, float],
+                 max_nodes: int) -> tuple[list[str], bool]:
+    """The nodes the page opens on, and whether the cap cut the connected part short.
+
+    Entities with at least one relation, largest connected component first and
+    by PageRank within each, up to ``max_nodes``: the connected core of a corpus
+    rather than a curtain of unrelated names. Entities with no relation are not
+    in it (the page lists them apart), unless nothing has a relation at all.
+    """
+    linked = [c for c in nx.connected_components(simple) if len(c) > 1]
+    if not linked:
+        order = ranked(scores)
+        return order[:max_nodes], len(order) > max_nodes
+    linked.sort(key=lambda c: (-len(c), min(c)))
+    ordered = [iri for component in linked
+               for iri in ranked({n: scores[n] for n in component})]
+    return ordered[:max_nodes], len(ordered) > max_nodes
+
+
+def footprint(label: str, size: float) -> float:
+    """Radius of the disc that holds a node and its label, in page pixels at zoom 1.
+
+    CJK characters are about one em wide, Latin ones about half; the label is
+    drawn under the node, so the disc is as wide as the wider of the two.
+    """
+    width = sum(LABEL_FONT if ord(ch) > 0x2E80 else LABEL_FONT * 0.55 for ch in label)
+    return max(size, width / 2) + 2
+
+
+class _Tables:
+    """The page's shared tables: documents, sentences and rules, each stored once."""
+
+    def __init__(self, articles) -> None:
+        self.documents: list[dict] = []
+        self._documents: dict[str, int] = {}
+        self.sentences: dict[str, int] = {}
+        self.rules: dict[str, int] = {}
+        for article in articles:
+            self._document(article.iri, article.title, article.date)
+
+    def _document(self, iri: str, title: str | None, date: str | None) -> int:
+        if iri not in self._documents:
+            self._documents[iri] = len(self.documents)
+            record = {"iri": iri}
+            if title:
+                record["title"] = title
+            if date:
+                record["date"] = date
+            self.documents.append(record)
+        return self._documents[iri]
+
+    def _sentence(self, text: str | None) -> int:
+        return -1 if text is None else self.sentences.setdefault(text, len(self.sentences))
+
+    def evidence(self, evidence) -> dict:
+        record: dict = {}
+        if evidence.sentence is not None:
+            record["sentence"] = self._sentence(evidence.sentence)
+        if evidence.document is not None:
+            record["doc"] = self._document(evidence.document, evidence.title, evidence.date)
+        for key in ("start", "end", "rule", "trigger", "confidence"):
+            value = getattr(evidence, key)
+            if value is not None:
+                record[key] = value
+        return record
+
+    def mention(self, mention, label: str) -> list:
+        doc = self._document(mention.document, None, None) if mention.document else -1
+        rule = self.rules.setdefault(mention.rule, len(self.rules)) if mention.rule else -1
+        return [doc, -1 if mention.start is None else mention.start,
+                -1 if mention.end is None else mention.end, self._sentence(mention.sentence),
+                "" if mention.text == label else mention.text, rule]
+
+
 def _add_vis_node(vis: Network, node_id: int, attrs: dict, xy: tuple[float, float],
-                  relative_rank: float) -> None:
+                  size: float) -> None:
     """Append one vis-network node record through pyvis.
 
     ``Network.add_node`` checks for duplicates with a list scan, which makes a
@@ -186,7 +310,7 @@ def _add_vis_node(vis: Network, node_id: int, attrs: dict, xy: tuple[float, floa
     record is built with pyvis's ``Node`` and appended directly.
     """
     colour, shape = CLASS_STYLE.get(attrs["cls"], CLASS_STYLE[UNTYPED])
-    options = {"size": _node_size(attrs, relative_rank), "x": round(xy[0], 1),
+    options = {"size": size, "x": round(xy[0], 1),
                "y": round(xy[1], 1), "color": colour}
     if attrs["cross_regional"]:
         # The page expands a plain colour into border and highlight shades; a
@@ -244,24 +368,6 @@ def _node_record(net: nx.MultiDiGraph, iri: str, score: float) -> dict:
     return record
 
 
-def _evidence_record(evidence, sentences: dict[str, int], documents: dict[str, int],
-                     doc_records: list[dict]) -> dict:
-    record: dict = {}
-    if evidence.sentence is not None:
-        record["sentence"] = sentences.setdefault(evidence.sentence, len(sentences))
-    if evidence.document is not None:
-        if evidence.document not in documents:
-            documents[evidence.document] = len(doc_records)
-            doc_records.append({"iri": evidence.document, "title": evidence.title,
-                                "date": evidence.date})
-        record["doc"] = documents[evidence.document]
-    for key in ("start", "end", "rule", "trigger", "confidence"):
-        value = getattr(evidence, key)
-        if value is not None:
-            record[key] = value
-    return record
-
-
 def _counts(values) -> dict[str, int]:
     counts: dict[str, int] = {}
     for value in values:
@@ -292,6 +398,16 @@ def _legend_classes(counts: dict[str, int]) -> list[dict]:
     return [{"name": name, "en": labels.get(name, {}).get("en", name),
              "zh": labels.get(name, {}).get("zh", name), "color": CLASS_STYLE[name][0],
              "shape": CLASS_STYLE[name][1], "count": counts[name]} for name in names]
+
+
+def _legend_communities(groups, index: dict[str, int]) -> list[dict]:
+    """Each community as the legend names it: its most central member, its size, a colour."""
+    legend = []
+    for n, group in enumerate(groups):
+        colour = COMMUNITY_COLOURS[n] if n < len(COMMUNITY_COLOURS) else OTHER_COMMUNITY
+        legend.append({"name": group.name, "central": index[group.central],
+                       "size": group.size, "color": colour})
+    return legend
 
 
 def _legend_relations(counts: dict[str, int]) -> list[dict]:
@@ -365,212 +481,3 @@ def _inline_safe(text: str, element: str) -> str:
     return text
 
 
-# --------------------------------------------------------------------------- layout
-
-#: Components up to this size go through networkx's spring layout; larger ones use the
-#: cut-off force layout below, whose cost grows with n log n instead of n².
-SPRING_LIMIT = 300
-NODE_SPACING = 70.0  # pixels from a node to its nearest neighbour, typically
-EDGE_LENGTH = 90.0  # pixels from a node to a neighbour placed next to it (capped views)
-
-
-def layout(net: nx.MultiDiGraph, core: list[str]) -> dict[str, tuple[float, float]]:
-    """Positions in pixels for every node: a force layout of ``core``, the rest nearby.
-
-    Each connected component of the core is laid out on its own and the
-    components are packed in rows, largest first. Nodes outside the core (a
-    capped view) are placed around their best-ranked positioned neighbour, so an
-    expanded neighbourhood opens where the user is looking.
-    """
-    simple = simple_undirected(net)
-    core_graph = _canonical(simple.subgraph(core))
-    positions = _pack([_component_layout(_canonical(core_graph.subgraph(c)))
-                       for c in _components(core_graph)])
-    _place_outside(simple, positions)
-    return positions
-
-
-def _canonical(graph: nx.Graph) -> nx.Graph:
-    """The same graph with nodes and edges inserted in sorted order (layout determinism)."""
-    ordered = nx.Graph()
-    ordered.add_nodes_from(sorted(graph.nodes))
-    ordered.add_edges_from(sorted(tuple(sorted(e)) for e in graph.edges))
-    return ordered
-
-
-def _components(graph: nx.Graph) -> list[set[str]]:
-    return sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
-
-
-def _component_layout(component: nx.Graph) -> dict[str, np.ndarray]:
-    """Positions centred on the origin, nodes about ``NODE_SPACING`` from their nearest."""
-    nodes = list(component.nodes)
-    if len(nodes) == 1:
-        return {nodes[0]: np.zeros(2)}
-    if len(nodes) <= SPRING_LIMIT:
-        raw = nx.spring_layout(component, seed=LAYOUT_SEED, iterations=80)
-        pos = np.array([raw[n] for n in nodes])
-    else:
-        pos = _cutoff_force_layout(component, nodes)
-    pos = (pos - pos.mean(axis=0)) * (NODE_SPACING / _typical_spacing(pos))
-    return {n: pos[i] for i, n in enumerate(nodes)}
-
-
-def _typical_spacing(pos: np.ndarray) -> float:
-    """Median distance from a node to its nearest neighbour (scale-free measure of density).
-
-    Scaling every component so this becomes ``NODE_SPACING`` keeps nodes from
-    overlapping whatever the layout algorithm's own units are.
-    """
-    if len(pos) < 2:
-        return 1.0
-    distances, _ = cKDTree(pos).query(pos, k=2)
-    nearest = distances[:, 1]
-    nearest = nearest[nearest > 0]
-    return float(np.median(nearest)) if len(nearest) else 1.0
-
-
-def _edge_indices(graph: nx.Graph, nodes: list[str]) -> np.ndarray:
-    where = {n: i for i, n in enumerate(nodes)}
-    pairs = [(where[u], where[v]) for u, v in graph.edges if u != v]
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
-
-
-def _cutoff_force_layout(graph: nx.Graph, nodes: list[str], iterations: int = 60) -> np.ndarray:
-    """Fruchterman–Reingold with repulsion only between nodes closer than a cut-off.
-
-    The grid variant of the original paper: far-apart nodes do not push each other,
-    so a k-d tree finds the pairs that matter and each step costs about n log n.
-    It starts from a radial tree layout, which already separates branches, and
-    only refines it; networkx's spring layout needs minutes for 20,000 nodes.
-    """
-    n = len(nodes)
-    edges = _edge_indices(graph, nodes)
-    pos = _radial_tree(graph, nodes)
-    k = 1.0
-    cutoff = 3.0 * k
-    temperature = 2.0
-    cooling = (0.05 / temperature) ** (1.0 / iterations)
-    for _ in range(iterations):
-        disp = np.zeros((n, 2))
-        pairs = cKDTree(pos).query_pairs(cutoff, output_type="ndarray")
-        if len(pairs):
-            delta = pos[pairs[:, 0]] - pos[pairs[:, 1]]
-            dist2 = np.maximum((delta * delta).sum(axis=1), 1e-6)
-            push = delta * (k * k / dist2)[:, None]
-            disp += _scatter(pairs[:, 0], push, n) - _scatter(pairs[:, 1], push, n)
-        if len(edges):
-            delta = pos[edges[:, 0]] - pos[edges[:, 1]]
-            pull = delta * (np.sqrt((delta * delta).sum(axis=1)) / k)[:, None]
-            disp += _scatter(edges[:, 1], pull, n) - _scatter(edges[:, 0], pull, n)
-        length = np.maximum(np.sqrt((disp * disp).sum(axis=1)), 1e-9)
-        pos += disp * (np.minimum(length, temperature) / length)[:, None]
-        temperature *= cooling
-    return pos
-
-
-def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sum rows of ``values`` into ``n`` buckets (a faster ``np.add.at``)."""
-    return np.stack([np.bincount(index, weights=values[:, d], minlength=n) for d in (0, 1)],
-                    axis=1)
-
-
-def _radial_tree(graph: nx.Graph, nodes: list[str]) -> np.ndarray:
-    """A breadth-first tree from the best-connected node, drawn as nested wedges.
-
-    Each node gets an angle range proportional to the size of its subtree and sits
-    on the circle of its depth, so big branches get room and siblings do not overlap.
-    """
-    where = {n: i for i, n in enumerate(nodes)}
-    root = min(nodes, key=lambda n: (-graph.degree(n), n))
-    parent = {root: None}
-    order = [root]
-    for node in order:
-        for nb in sorted(graph.neighbors(node)):
-            if nb not in parent:
-                parent[nb] = node
-                order.append(nb)
-    children: dict[str, list[str]] = {n: [] for n in order}
-    for node in order[1:]:
-        children[parent[node]].append(node)
-    weight = {n: 1.0 for n in order}
-    for node in reversed(order[1:]):
-        weight[parent[node]] += weight[node]
-    pos = np.zeros((len(nodes), 2))
-    span = {root: (0.0, 2 * math.pi)}
-    depth = {root: 0}
-    ring = 1.5 * math.sqrt(len(nodes)) / max(1, _tree_depth(order, parent))
-    for node in order:
-        start, end = span[node]
-        angle = (start + end) / 2
-        radius = depth[node] * max(ring, 1.0)
-        pos[where[node]] = (radius * math.cos(angle), radius * math.sin(angle))
-        cursor = start
-        total = sum(weight[c] for c in children[node]) or 1.0
-        for child in children[node]:
-            share = (end - start) * weight[child] / total
-            span[child] = (cursor, cursor + share)
-            depth[child] = depth[node] + 1
-            cursor += share
-    return pos
-
-
-def _tree_depth(order: list[str], parent: dict[str, str | None]) -> int:
-    depth = {order[0]: 0}
-    for node in order[1:]:
-        depth[node] = depth[parent[node]] + 1
-    return max(depth.values())
-
-
-def _pack(layouts: list[dict[str, np.ndarray]]) -> dict[str, tuple[float, float]]:
-    """Place component layouts in rows of roughly square overall shape, largest first."""
-    boxes = []
-    for pos in layouts:
-        coords = np.array(list(pos.values()))
-        low, high = coords.min(axis=0), coords.max(axis=0)
-        boxes.append((low, high - low + EDGE_LENGTH))
-    total_area = sum(float(size[0] * size[1]) for _, size in boxes) or 1.0
-    row_width = max([math.sqrt(total_area) * 1.2] + [float(size[0]) for _, size in boxes])
-    placed: dict[str, tuple[float, float]] = {}
-    x = y = row_height = 0.0
-    for pos, (low, size) in zip(layouts, boxes, strict=True):
-        if x > 0 and x + size[0] > row_width:
-            x, y, row_height = 0.0, y + row_height, 0.0
-        offset = np.array([x, y]) - low
-        for node, xy in pos.items():
-            placed[node] = (float(xy[0] + offset[0]), float(xy[1] + offset[1]))
-        x += float(size[0])
-        row_height = max(row_height, float(size[1]))
-    if placed:
-        centre = np.array(list(placed.values())).mean(axis=0)
-        placed = {n: (xy[0] - centre[0], xy[1] - centre[1]) for n, xy in placed.items()}
-    return placed
-
-
-def _place_outside(simple: nx.Graph, positions: dict[str, tuple[float, float]]) -> None:
-    """Give every node outside the laid-out core a spot next to a placed neighbour.
-
-    Breadth-first from the core; nodes that cannot reach it go on a ring outside.
-    """
-    frontier = sorted(positions)
-    slot: dict[str, int] = {}
-    while frontier:
-        following = []
-        for node in frontier:
-            for nb in sorted(simple.neighbors(node)):
-                if nb in positions:
-                    continue
-                slot[node] = slot.get(node, 0) + 1
-                angle = slot[node] * 2.399963  # golden angle: spreads siblings evenly
-                radius = EDGE_LENGTH * (0.6 + 0.25 * math.sqrt(slot[node]))
-                x, y = positions[node]
-                positions[nb] = (x + radius * math.cos(angle), y + radius * math.sin(angle))
-                following.append(nb)
-        frontier = following
-    rest = sorted(n for n in simple.nodes if n not in positions)
-    if rest:
-        coords = np.array(list(positions.values())) if positions else np.zeros((1, 2))
-        radius = float(np.abs(coords).max()) + 3 * EDGE_LENGTH
-        for i, node in enumerate(rest):
-            angle = 2 * math.pi * i / len(rest)
-            positions[node] = (radius * math.cos(angle), radius * math.sin(angle))

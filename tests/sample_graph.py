@@ -105,6 +105,23 @@ class GraphBuilder:
         g.add((stmt, KG.confidence, Literal(confidence, datatype=XSD.decimal)))
         return stmt
 
+    def mention(self, entity: URIRef, doc: URIRef, text: str, start: int, *,
+                sentence: URIRef | None = None, rule: str = "entity.admin_suffix") -> URIRef:
+        """A ``kg:Mention`` of ``entity`` in ``doc`` (docs/architecture.md)."""
+        doc_id = str(doc).rsplit("/", 1)[-1]
+        node = KGID[f"mention/{doc_id}/{start}-{start + len(text)}"]
+        g = self.graph
+        g.add((node, RDF.type, KG.Mention))
+        g.add((node, KG.mentionOf, entity))
+        g.add((node, KG.text, Literal(text)))
+        g.add((node, KG.startOffset, Literal(start)))
+        g.add((node, KG.endOffset, Literal(start + len(text))))
+        g.add((node, KG.rule, Literal(rule)))
+        g.add((node, KG.inDocument, doc))
+        if sentence is not None:
+            g.add((node, KG.sentence, sentence))
+        return node
+
 
 # Entities of the sample graph, so tests can refer to them by name.
 SHANGHAI = place_iri("310000")
@@ -129,6 +146,11 @@ ALLIANCE_SENTENCE = ("枫泾镇依托“邻里新事”党建品牌，牵手平�
 
 def sample_graph() -> Graph:
     """Thirteen entities in two provinces, with statements from two articles."""
+    return sample_builder().graph
+
+
+def sample_builder() -> GraphBuilder:
+    """The builder of :func:`sample_graph`, for graphs that add to it."""
     b = GraphBuilder()
     b.entity(SHANGHAI, "Province", "上海市", hant="上海市", pinyin="Shànghǎi Shì",
              en="Shanghai", code="310000", level=1)
@@ -184,6 +206,60 @@ def sample_graph() -> Graph:
     t0 = b.sentence(second, 0, "新埭镇与枫泾镇共同成立的长三角产业集群联盟举行年会。", 0)
     b.relation(XINDAI, "memberOf", ALLIANCE, sentence=t0, doc=second, span=(0, 25),
                trigger="成立")
+    return b
+
+
+# What corpus_graph() adds: a third article, its firm, and entities with no relation.
+FIRM = org_iri("Enterprise", "平湖新材料有限公司")
+PERSON = KGID[f"person/{quote('李明', safe='')}"]
+PAPER = org_iri("Publication", "金山报")
+THIRD_TITLE = "平湖市新材料企业落户新埭镇"
+THIRD_DATE = "2024-06-10T08:00:00+08:00"
+SECOND_TITLE = "长三角产业集群联盟举行年会"
+FIRM_SENTENCE = "平湖新材料有限公司落户新埭镇，李明出席签约仪式。"
+
+
+def corpus_graph() -> Graph:
+    """The sample graph as a small corpus: three dated articles, mentions, unrelated entities.
+
+    The third article states one relation (a firm located in 新埭镇) and names a
+    person who takes part in no relation; the first names a newspaper that takes
+    part in none either. 枫泾镇 is mentioned in the first two articles.
+    """
+    b = sample_builder()
+    first = KGID["doc/7df76e14de67d081"]
+    second = KGID["doc/a1b2c3d4e5f60718"]
+    third = b.article("c0ffee0000000003", THIRD_TITLE, THIRD_DATE)
+    u0 = b.sentence(third, 0, FIRM_SENTENCE, 0)
+    b.entity(FIRM, "Enterprise", "平湖新材料有限公司", pinyin="Pínghú Xīncáiliào")
+    b.entity(PERSON, "Person", "李明", pinyin="Lǐ Míng")
+    b.entity(PAPER, "Publication", "金山报", pinyin="Jīnshān Bào")
+    b.relation(FIRM, "locatedIn", XINDAI, sentence=u0, doc=third, span=(0, 14),
+               rule="relation.settled", trigger="落户")
+    b.mention(FIRM, third, "平湖新材料有限公司", 0, sentence=u0, rule="entity.org_suffix")
+    b.mention(XINDAI, third, "新埭镇", 11, sentence=u0)
+    b.mention(PERSON, third, "李明", 15, sentence=u0, rule="entity.person_model")
+    b.mention(PERSON, third, "李明", 40, rule="entity.person_model")
+    b.mention(PERSON, first, "李明", 230, rule="entity.person_model")
+    b.mention(PAPER, first, "金山报", 300, rule="entity.byline")
+    s0 = KGID["sent/7df76e14de67d081/0"]
+    t0 = KGID["sent/a1b2c3d4e5f60718/0"]
+    b.mention(FENGJING, first, "枫泾镇", 22, sentence=s0)
+    b.mention(FENGJING, second, "楓涇鎮", 4, sentence=t0)
+    return b.graph
+
+
+def star_graph(arms: int = 60, leaves: int = 6) -> Graph:
+    """A hub with ``arms`` districts of ``leaves`` townships each: labels crowd when zoomed out."""
+    b = GraphBuilder()
+    hub = b.entity(place_iri("900000"), "Province", "中心省", level=1)
+    for a in range(arms):
+        arm = b.entity(place_iri(f"9{a:03d}00"), "District", f"第{a}区", level=3)
+        b.relation(arm, "locatedIn", hub)
+        for leaf in range(leaves):
+            town = b.entity(place_iri(f"9{a:03d}{leaf + 1:02d}"), "Township",
+                            f"第{a}区第{leaf}镇", level=4)
+            b.relation(town, "locatedIn", arm)
     return b.graph
 
 
@@ -211,4 +287,9 @@ def hostile_graph() -> Graph:
     b.relation(c, "locatedIn", a, sentence=sentence, doc=doc, rule=HOSTILE[0], trigger=HOSTILE[1])
     b.relation(c, "memberOf", d, sentence=sentence, doc=doc, rule=HOSTILE[3], trigger=HOSTILE[4])
     b.relation(e, "brandOf", c, sentence=sentence, doc=doc, rule=HOSTILE[2], trigger=HOSTILE[2])
+    lonely = b.entity(org_iri("Publication", HOSTILE[0]), "Publication", HOSTILE[0] + "报",
+                      pinyin=HOSTILE[1])
+    for n, hostile in enumerate(HOSTILE):
+        b.mention(lonely, doc, hostile, 100 * n, sentence=sentence, rule=hostile)
+        b.mention(c, doc, hostile + "公司", 100 * n + 50, rule=hostile)
     return b.graph

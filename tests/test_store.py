@@ -27,6 +27,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from kg.errors import StoreError
 from kg.fsutil import atomic_write_text
 from kg.store import (
+    TRIG_INDEX_FILENAME,
     GraphStore,
     TrigBlocks,
     canonical_language_tag,
@@ -618,3 +619,42 @@ def test_several_documents_replace_in_one_request_from_ntriples_lines(tmp_path: 
         with pytest.raises(StoreError, match="could not write 1 document graphs"):
             store.replace_documents([(DOC_A, ["<http://x/a> <http://x/b> broken ."])])
         assert store.document_triples(DOC_A) == set(docs[DOC_A])  # untouched
+
+
+def test_unchanged_graphs_are_copied_from_the_previous_trig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: an export after one new document dumps that one, and gives the same bytes."""
+    import kg.store as store_module
+
+    docs = sample_documents()
+    hashes = {DOC_A: "a" * 16, DOC_B: "b" * 16}
+    with GraphStore.open(tmp_path / "grown") as store:
+        store.replace_document(DOC_A, docs[DOC_A], meta={"content_hash": hashes[DOC_A]})
+        store.export()
+        store.replace_document(DOC_B, docs[DOC_B], meta={"content_hash": hashes[DOC_B]})
+        dumped: list[str] = []
+        real = store_module.named_graph_block
+        monkeypatch.setattr(store_module, "named_graph_block",
+                            lambda s, g: dumped.append(g.value) or real(s, g))
+        grown = store.export().trig.read_bytes()
+        assert dumped == [str(DOC_B)]
+        # a changed graph (another content hash) is dumped again, never copied
+        dumped.clear()
+        store.replace_document(DOC_A, docs[DOC_A][:3], meta={"content_hash": "c" * 16})
+        changed = store.export().trig.read_bytes()
+        assert str(DOC_A) in dumped
+        monkeypatch.setattr(store_module, "named_graph_block", real)
+    with GraphStore.open(tmp_path / "fresh") as store:
+        for doc in (DOC_B, DOC_A):
+            store.replace_document(doc, docs[doc], meta={"content_hash": hashes[doc]})
+        assert store.export().trig.read_bytes() == grown
+        store.replace_document(DOC_A, docs[DOC_A][:3], meta={"content_hash": "c" * 16})
+        assert store.export().trig.read_bytes() == changed
+    # a graph.trig written by something else (same size, another time) is not copied from
+    trig = tmp_path / "grown" / "graph.trig"
+    assert (tmp_path / "grown" / TRIG_INDEX_FILENAME).is_file()
+    time.sleep(0.01)
+    trig.write_bytes(b"#" * trig.stat().st_size)
+    with GraphStore.open(tmp_path / "grown") as store:
+        assert store.export().trig.read_bytes() == changed

@@ -6,22 +6,36 @@ import json
 import math
 import random
 import re
+import shutil
 
 import networkx as nx
+import numpy as np
 import pytest
+from conftest import SEEDS
 from rdflib import Graph
 from sample_graph import (
+    ARTICLE_TITLE,
     FENGJING,
     FORGING,
     HOSTILE,
+    JINSHAN,
+    PAPER,
+    PERSON,
+    SECOND_TITLE,
     SHANGHAI,
+    THIRD_TITLE,
+    GraphBuilder,
+    corpus_graph,
     hostile_graph,
+    place_iri,
     sample_graph,
+    star_graph,
 )
 
-from kg import viz
+from kg import layout, viz
+from kg.analytics import graph_stats, pagerank
 from kg.errors import KgError
-from kg.netgraph import entity_count, to_networkx
+from kg.netgraph import entity_count, simple_undirected, to_networkx
 
 DATA_BLOCK = re.compile(r'<script type="application/json" id="kg-data">(.*?)</script>', re.S)
 
@@ -162,14 +176,14 @@ def test_positions_are_distinct_and_spaced(page):
 
 
 def test_large_components_use_the_cutoff_layout_deterministically():
-    graph = nx.random_labeled_tree(viz.SPRING_LIMIT * 2, seed=4)
+    graph = nx.random_labeled_tree(layout.SPRING_LIMIT * 2, seed=4)
     graph = nx.relabel_nodes(graph, {n: f"n{n:04d}" for n in graph})
     nodes = sorted(graph)
-    first = viz._cutoff_force_layout(graph, nodes)
-    second = viz._cutoff_force_layout(graph, nodes)
+    first = layout._cutoff_force_layout(graph, nodes)
+    second = layout._cutoff_force_layout(graph, nodes)
     assert (first == second).all()
     assert len({tuple(p) for p in first.round(6)}) == len(nodes)
-    spacing = viz._typical_spacing(first)
+    spacing = layout._typical_spacing(first)
     # Neighbours end up closer than random pairs: the layout follows the edges.
     where = {n: i for i, n in enumerate(nodes)}
     edge_length = sum(math.dist(first[where[u]], first[where[v]]) for u, v in graph.edges)
@@ -184,7 +198,7 @@ def test_large_components_use_the_cutoff_layout_deterministically():
 def test_nodes_outside_the_core_are_placed_next_to_a_neighbour():
     net = to_networkx(sample_graph())
     core = [str(FENGJING)]
-    positions = viz.layout(net, core)
+    positions = layout.layout(net, core)
     assert set(positions) == set(net.nodes)
     for iri, (x, y) in positions.items():
         assert math.isfinite(x) and math.isfinite(y), iri
@@ -193,3 +207,117 @@ def test_nodes_outside_the_core_are_placed_next_to_a_neighbour():
 def test_empty_graph_renders_an_empty_viewer():
     data = payload_of(viz.render_html(Graph()))
     assert data["nodes"] == [] and data["edges"] == [] and data["initial"] == []
+
+
+# --------------------------------------------------------------------------- corpus view (issue 22)
+
+
+def test_the_page_opens_on_the_connected_core_not_on_unrelated_entities():
+    data = payload_of(viz.render_html(corpus_graph()))
+    iris = [n["iri"] for n in data["nodes"]]
+    initial = {iris[i] for i in data["initial"]}
+    assert str(PERSON) not in initial and str(PAPER) not in initial
+    assert len(initial) == 14 and data["capped"] is False
+    # capped: the largest component first, by PageRank within it
+    capped = payload_of(viz.render_html(corpus_graph(), max_nodes=3))
+    assert capped["capped"] is True
+    net = to_networkx(corpus_graph())
+    expected, _ = viz.initial_view(simple_undirected(net), pagerank(net), 3)
+    assert sorted(iris[i] for i in capped["initial"]) == sorted(expected)
+    assert str(PERSON) not in expected
+
+
+def test_a_graph_without_relations_opens_on_its_entities():
+    b = GraphBuilder()
+    for n in range(3):
+        b.entity(place_iri(f"11000{n}"), "Province", f"省{n}", level=1)
+    data = payload_of(viz.render_html(b.graph))
+    assert data["initial"] == [0, 1, 2]
+
+
+def test_nodes_carry_their_mentions_and_the_page_every_article():
+    data = payload_of(viz.render_html(corpus_graph()))
+    titles = [d.get("title") for d in data["documents"]]
+    assert titles == [ARTICLE_TITLE, SECOND_TITLE, THIRD_TITLE]  # by date
+    node = next(n for n in data["nodes"] if n["iri"] == str(FENGJING))
+    rows = sorted(node["m"])
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [(0, 22, 25, ""), (1, 4, 7, "楓涇鎮")]
+    assert data["rules"][rows[0][5]] == "entity.admin_suffix"
+    assert data["sentences"][rows[0][3]].startswith("日前，金山区")
+    person = next(n for n in data["nodes"] if n["iri"] == str(PERSON))
+    assert len(person["m"]) == 3 and person["com"] == -1  # alone: in no named community
+
+
+def test_communities_are_those_of_kg_stats_named_by_their_central_member():
+    graph = corpus_graph()
+    data = payload_of(viz.render_html(graph))
+    stats = graph_stats(graph)
+    named = [c for c in stats.communities if c.size > 1]
+    assert [c["name"] for c in data["communities"]] == [c.name for c in named]
+    assert [c["size"] for c in data["communities"]] == [c.size for c in named]
+    iris = [n["iri"] for n in data["nodes"]]
+    for n, community in enumerate(named):
+        assert iris[data["communities"][n]["central"]] == community.central
+        assert all(data["nodes"][iris.index(m)]["com"] == n for m in community.members)
+
+
+def test_separate_leaves_no_overlapping_discs_and_is_deterministic():
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(400, 2)) * 40
+    points[:5] = 0.0  # coincident nodes too
+    radii = rng.uniform(8, 40, size=400)
+    assert layout.overlapping_pairs(points, radii) > 100
+    spread = layout.separate(points, radii, rounds=400)
+    assert layout.overlapping_pairs(spread, radii) == 0
+    assert (layout.separate(points, radii, rounds=400) == spread).all()
+
+
+def test_nodes_and_their_labels_do_not_overlap_in_a_crowded_cluster():
+    graph = star_graph()
+    net = to_networkx(graph)
+    data = payload_of(viz.render_html(graph))
+    points = np.array([(n["vis"]["x"], n["vis"]["y"]) for n in data["nodes"]])
+    radii = np.array([viz.footprint(net.nodes[n["iri"]]["label"], n["vis"]["size"])
+                      for n in data["nodes"]])
+    assert layout.overlapping_pairs(points, radii * 0.98) == 0  # positions are rounded
+
+
+def test_unreached_entities_go_in_a_grid_below_the_core():
+    net = to_networkx(corpus_graph())
+    positions = layout.layout(net, [str(FENGJING), str(JINSHAN)])
+    lonely = [positions[str(PERSON)], positions[str(PAPER)]]
+    core_bottom = max(positions[str(FENGJING)][1], positions[str(JINSHAN)][1])
+    assert all(y > core_bottom for _, y in lonely)
+    assert lonely[0][1] == lonely[1][1]  # one row
+
+
+def test_a_large_store_gets_a_page_that_says_to_run_kg_viz(seed_build, tmp_path, monkeypatch):
+    """Issue 22: above the limit, a build leaves the viewer to ``kg viz`` and says so."""
+    from typer.testing import CliRunner
+
+    from kg.build import build
+    from kg.cli import app
+
+    copy = tmp_path / "build"
+    shutil.copytree(seed_build, copy)
+    (copy / "graph.html").unlink()
+    report = build([SEEDS], copy, html_limit=10)
+    assert report.built == 0 and report.html_deferred > 10
+    note = (copy / "graph.html").read_text(encoding="utf-8")
+    assert f"kg viz {copy}" in note and 'id="kg-data"' not in note
+    assert "default-src 'none'" in note
+    result = CliRunner().invoke(app, ["viz", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert 'id="kg-data"' in (copy / "graph.html").read_text(encoding="utf-8")
+    # the command says so
+    (copy / "graph.html").unlink()
+    monkeypatch.setattr("kg.build.HTML_TRIPLE_LIMIT", 10)
+    result = CliRunner().invoke(app, ["build", str(SEEDS), "-o", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert f"write it with `kg viz {copy}`" in result.output
+    assert 'id="kg-data"' not in (copy / "graph.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    # below the limit (the default for the seed), a build writes the viewer itself
+    (copy / "graph.html").unlink()
+    assert build([SEEDS], copy).html_deferred == 0
+    assert 'id="kg-data"' in (copy / "graph.html").read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -350,6 +350,12 @@ class RelationModel:
     weights: numpy.ndarray
     bias: numpy.ndarray
     threshold: float = 0.5
+    #: Thresholds by predicate (the label without its arrow), chosen by cross-validation
+    #: when the model was trained; ``threshold`` stands for the others.
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def threshold_of(self, label: str) -> float:
+        return self.thresholds.get(label.rstrip("<>"), self.threshold)
 
     def probabilities(self, rows: Sequence[Sequence[str]]) -> numpy.ndarray:
         """Softmax probabilities of every label for each feature row."""
@@ -373,6 +379,7 @@ class RelationModel:
             bias=self.bias.astype(numpy.float32),
             meta=numpy.array(json.dumps({
                 "labels": self.labels, "features": names, "threshold": self.threshold,
+                "thresholds": self.thresholds,
             }, ensure_ascii=False)),
         )
 
@@ -388,7 +395,8 @@ def load_relation_model(path: str) -> RelationModel:
     except (OSError, ValueError, KeyError) as error:
         raise ModelError(f"{path}: not a kg relation model ({error}); run `make train`") from error
     features = {name: i for i, name in enumerate(meta["features"])}
-    return RelationModel(meta["labels"], features, weights, bias, meta.get("threshold", 0.5))
+    return RelationModel(meta["labels"], features, weights, bias, meta.get("threshold", 0.5),
+                         meta.get("thresholds", {}))
 
 
 def predicted_relation(
@@ -431,7 +439,7 @@ def classify(
         probs = pooled_over_lists(candidates, probs, featurizer.groups, keys)
     for c, row in zip(candidates, probs, strict=True):
         best = int(row.argmax())
-        if row[best] >= model.threshold:
+        if row[best] >= model.threshold_of(model.labels[best]):
             r = predicted_relation(c, model.labels[best], float(row[best]), keys, entities,
                                    sentences, text)
             if r is not None and r.subject != r.object:
@@ -502,7 +510,8 @@ class RelationClassifier:
         pool_lists: bool = True,
     ) -> None:
         self.model = load_relation_model(str(model_path or relation_model_path()))
-        self.threshold = self.model.threshold if threshold is None else threshold
+        if threshold is not None:  # one threshold for every label (for experiments)
+            self.model = replace(self.model, threshold=threshold, thresholds={})
         self.pool_lists = pool_lists
 
     def __call__(self, doc: Doc) -> Doc:
@@ -510,9 +519,6 @@ class RelationClassifier:
         kept = [r for r in rules if r.rule in CERTAIN_RULES or r.source == "gazetteer"]
         candidates = doc_candidates(doc)
         model = self.model
-        if self.threshold != model.threshold:
-            model = RelationModel(model.labels, model.features, model.weights, model.bias,
-                                  self.threshold)
         found = list(classify(model, doc_featurizer(doc), candidates, doc._.kg_keys,
                               doc._.kg_entities, doc._.kg_sentences, doc_text(doc),
                               self.pool_lists))

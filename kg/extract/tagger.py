@@ -255,9 +255,8 @@ def vetoed(candidates: Sequence[Mention], found: Sequence[Mention], mode: str) -
         covered[m.start : m.end] = b"\x01" * (m.end - m.start)
     out = []
     for m in candidates:
-        if any(covered[m.start : m.end]):
-            out.append(m)
-        elif mode == "uncertain" and m.rule.startswith(_CERTAIN_RULES):
+        certain = mode == "uncertain" and m.rule.startswith(_CERTAIN_RULES)
+        if certain or any(covered[m.start : m.end]):
             out.append(m)
     return out
 

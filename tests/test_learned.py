@@ -205,3 +205,21 @@ def test_the_shipped_models_know_the_features_the_code_makes():
     model = load_relation_model(str(relation_model_path()))
     pair_feats = {f for c in doc_candidates(sdoc) for f in doc_featurizer(sdoc).features(c)}
     assert pair_feats and len(pair_feats & set(model.features)) / len(pair_feats) > 0.5
+
+
+def test_trigger_families_are_found_as_a_scan_of_every_word_would_find_them():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kg.extract.relation_model import TRIGGER_FAMILIES, trigger_families_in
+
+    words = sorted({w for _, ws in TRIGGER_FAMILIES for w in ws}) + ["镇", "与", "共同", "签"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=8))
+    def check(parts):
+        text = "".join(parts)
+        expected = [name for name, ws in TRIGGER_FAMILIES if any(w in text for w in ws)]
+        assert trigger_families_in(text) == expected
+
+    check()

@@ -27,6 +27,7 @@ and the gazetteer's administrative facts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -61,7 +62,7 @@ SYMMETRIC = frozenset(("cooperatesWith",))
 NONE = "NONE"
 #: How a predicate is folded before learning: the inverse readings of launched.
 INVERSES = {"organizedBy": "launched", "publishedBy": "launched", "partnerOf": "cooperatesWith"}
-_GROUP_WORD = __import__("re").compile(
+_GROUP_WORD = re.compile(
     r"(两|二|三|四|五|六|七|八|九|十|多)(地|镇|区|县|市|乡|村|街镇|方|省|家)")
 #: Words that make a cooperation a pairing (partnerOf rather than cooperatesWith).
 PAIRING_WORDS = ("结对", "共建", "对口", "帮扶", "结亲", "联建")
@@ -186,8 +187,29 @@ def _trigger_families() -> tuple[tuple[str, tuple[str, ...]], ...]:
 TRIGGER_FAMILIES = _trigger_families()
 
 
+def _families_within() -> dict[str, frozenset[str]]:
+    """Each trigger word → the families of every trigger word inside it (签约落户: sign, land)."""
+    words = {w for _, ws in TRIGGER_FAMILIES for w in ws}
+    return {
+        word: frozenset(name for name, ws in TRIGGER_FAMILIES if any(w in word for w in ws))
+        for word in words
+    }
+
+
+_FAMILIES_WITHIN = _families_within()
+#: At every position, the longest trigger word starting there (a lookahead finds overlaps).
+_TRIGGER_RE = re.compile(
+    "(?=(" + "|".join(sorted(map(re.escape, _FAMILIES_WITHIN), key=len, reverse=True)) + "))"
+)
+_FAMILY_ORDER = {name: i for i, (name, _) in enumerate(TRIGGER_FAMILIES)}
+
+
 def trigger_families_in(text: str) -> list[str]:
-    return [name for name, words in TRIGGER_FAMILIES if any(w in text for w in words)]
+    """The trigger families with a word in ``text``, in table order, from one regex scan."""
+    found: set[str] = set()
+    for hit in _TRIGGER_RE.finditer(text):
+        found |= _FAMILIES_WITHIN[hit.group(1)]
+    return sorted(found, key=_FAMILY_ORDER.__getitem__)
 
 
 def _bucket(n: int, edges: Sequence[int]) -> str:
@@ -359,12 +381,16 @@ class RelationModel:
 
     def probabilities(self, rows: Sequence[Sequence[str]]) -> numpy.ndarray:
         """Softmax probabilities of every label for each feature row."""
-        scores = numpy.tile(self.bias, (len(rows), 1))
+        from scipy.sparse import csr_matrix
+
         index = self.features
-        for i, row in enumerate(rows):
-            cols = [index[f] for f in row if f in index]
-            if cols:
-                scores[i] += self.weights[cols].sum(axis=0)
+        indptr, cols = [0], []
+        for row in rows:
+            cols.extend({index[f] for f in row if f in index})
+            indptr.append(len(cols))
+        x = csr_matrix((numpy.ones(len(cols), dtype=numpy.float32), cols, indptr),
+                       shape=(len(rows), len(index)))
+        scores = numpy.asarray(x @ self.weights, dtype=numpy.float64) + self.bias
         scores -= scores.max(axis=1, keepdims=True)
         numpy.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)

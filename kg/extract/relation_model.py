@@ -520,21 +520,40 @@ def doc_candidates(doc: Doc) -> list[Candidate]:
     "kg_relation_classifier",
     requires=["doc._.kg_mentions", "doc._.kg_entities", "doc._.kg_relations"],
     assigns=["doc._.kg_relations"],
-    default_config={"model_path": None, "threshold": None, "pool_lists": True},
+    default_config={
+        "model_path": None, "threshold": None, "pool_lists": True, "keep_rules": "all",
+    },
 )
 def make_relation_classifier(
-    nlp: Language, name: str, model_path: str | None, threshold: float | None, pool_lists: bool
+    nlp: Language, name: str, model_path: str | None, threshold: float | None,
+    pool_lists: bool, keep_rules: str,
 ) -> RelationClassifier:
-    return RelationClassifier(model_path, threshold, pool_lists)
+    return RelationClassifier(model_path, threshold, pool_lists, keep_rules)
+
+
+#: Which rule relations the classifier keeps beside its own: ``all`` of them, or
+#: only the ``certain`` families (:data:`CERTAIN_RULES`, the gazetteer).
+KEEP_RULES = ("all", "certain")
 
 
 class RelationClassifier:
-    """Replaces the rules' uncertain relations with the classifier's decisions."""
+    """Adds the classifier's relations to the rules'.
+
+    Why the rules' relations stay (``keep_rules="all"``): measured on the seed
+    article, dropping all but the certain families lost a quarter of its
+    relations (strict recall 0.91 → 0.77, below the seed's bar), while on the
+    unseen dev articles d21–d40 keeping them cost 0.004 of strict F1. Where the
+    classifier and a rule find the same fact, one relation is kept.
+    """
 
     def __init__(
         self, model_path: str | None = None, threshold: float | None = None,
-        pool_lists: bool = True,
+        pool_lists: bool = True, keep_rules: str = "all",
     ) -> None:
+        if keep_rules not in KEEP_RULES:
+            raise ModelError(
+                f"unknown keep_rules {keep_rules!r}; choose from {', '.join(KEEP_RULES)}")
+        self.keep_rules = keep_rules
         self.model = load_relation_model(str(model_path or relation_model_path()))
         if threshold is not None:  # one threshold for every label (for experiments)
             self.model = replace(self.model, threshold=threshold, thresholds={})
@@ -542,7 +561,10 @@ class RelationClassifier:
 
     def __call__(self, doc: Doc) -> Doc:
         rules: list[Relation] = list(doc._.kg_relations or [])
-        kept = [r for r in rules if r.rule in CERTAIN_RULES or r.source == "gazetteer"]
+        if self.keep_rules == "all":
+            kept = rules
+        else:
+            kept = [r for r in rules if r.rule in CERTAIN_RULES or r.source == "gazetteer"]
         candidates = doc_candidates(doc)
         model = self.model
         found = list(classify(model, doc_featurizer(doc), candidates, doc._.kg_keys,

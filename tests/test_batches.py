@@ -49,7 +49,7 @@ def test_extracting_together_equals_extracting_alone() -> None:
 
 def test_the_ner_reads_a_batch_as_each_document_alone() -> None:
     """StatisticalNer.pipe adds the same candidates as calling it on each document."""
-    nlp = default_pipeline(use_model=True)
+    nlp = default_pipeline(use_model=True, use_learned=False)  # the NER's own proposals
     ner = nlp.get_pipe("kg_statistical_ner")
     assert isinstance(ner, statistical.StatisticalNer)
     before = nlp.pipeline[: nlp.pipe_names.index("kg_statistical_ner")]

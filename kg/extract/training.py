@@ -236,7 +236,7 @@ def train_relation_model(
 
 
 #: The thresholds tried for each predicate.
-THRESHOLD_GRID = (0.03, 0.05, 0.08, 0.12, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5)
+THRESHOLD_GRID = (0.3, 0.35, 0.4, 0.5, 0.6)
 
 
 def tune_thresholds(silver, gold, settings: RelationSettings) -> dict[str, float]:
@@ -250,13 +250,13 @@ def tune_thresholds(silver, gold, settings: RelationSettings) -> dict[str, float
 
     docs = [(ex, 1.0, False) for ex in silver] + [(ex, settings.gold_weight, True) for ex in gold]
     k = settings.threshold_folds
-    probs, truth, weights, labels = [], [], [], None
+    labels = sorted({y for ex, _, _ in docs for _, y in ex} | {"NONE"})
+    probs, truth, weights = [], [], []
     for fold in range(k):
         held = [d for i, d in enumerate(docs) if i % k == fold]
         rest = [d for i, d in enumerate(docs) if i % k != fold]
         model = fit_relation_model([ex for ex, _, g in rest if not g],
-                                   [ex for ex, _, g in rest if g], settings)
-        labels = model.labels
+                                   [ex for ex, _, g in rest if g], settings, labels)
         rows = [(f, y, w) for ex, w, _ in held for f, y in ex]
         if not rows:
             continue
@@ -295,8 +295,13 @@ def fit_relation_model(
     silver: Sequence[list[tuple[list[str], str]]],
     gold: Sequence[list[tuple[list[str], str]]],
     settings: RelationSettings,
+    labels: Sequence[str] | None = None,
 ):
-    """One logistic-regression fit on the pooled examples (gold weighted)."""
+    """One logistic-regression fit on the pooled examples (gold weighted).
+
+    ``labels`` fixes the label columns (folds that lack a rare label still
+    give probabilities of the same shape).
+    """
     from collections import Counter
 
     import numpy
@@ -310,7 +315,7 @@ def fit_relation_model(
     counts = Counter(f for feats, _, _ in rows for f in set(feats))
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items()
                                                if n >= settings.min_count))}
-    labels = sorted({y for _, y, _ in rows} | {"NONE"})
+    labels = list(labels or sorted({y for _, y, _ in rows} | {"NONE"}))
     label_index = {y: i for i, y in enumerate(labels)}
     indptr, indices = [0], []
     for feats, _, _ in rows:
@@ -323,10 +328,15 @@ def fit_relation_model(
     clf = LogisticRegression(C=settings.c, max_iter=2000)
     clf.fit(x, y, sample_weight=w)
     weights = numpy.zeros((len(vocab), len(labels)), dtype=numpy.float32)
-    bias = numpy.zeros(len(labels), dtype=numpy.float32)
-    for j, cls in enumerate(clf.classes_):
-        weights[:, cls] = clf.coef_[j] if len(clf.classes_) > 2 else 0
-        bias[cls] = clf.intercept_[j] if len(clf.classes_) > 2 else 0
+    # a label no training pair has is never predicted
+    bias = numpy.full(len(labels), -30.0, dtype=numpy.float32)
+    if len(clf.classes_) == 2:  # one column of scores: the second class against the first
+        weights[:, clf.classes_[1]] = clf.coef_[0]
+        bias[clf.classes_[0]], bias[clf.classes_[1]] = 0.0, clf.intercept_[0]
+    else:
+        for j, cls in enumerate(clf.classes_):
+            weights[:, cls] = clf.coef_[j]
+            bias[cls] = clf.intercept_[j]
     model = RelationModel(labels, vocab, weights, bias, settings.threshold)
     return model
 

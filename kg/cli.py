@@ -12,7 +12,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from kg.errors import KgError
 
@@ -38,6 +45,92 @@ def _read_graph(directory: Path):
         return store.rdflib_graph()
 
 
+def skipped_summary(skipped: list) -> str:
+    """One line for the files of the input folders that kg does not read."""
+    from collections import Counter
+
+    from kg.ingest import MEDIA_TYPES
+
+    kinds = Counter(item.suffix for item in skipped)
+    counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(kinds.items()))
+    examples = ", ".join(item.source for item in skipped[:3])
+    more = ", …" if len(skipped) > 3 else ""
+    return (
+        f"skipped: {len(skipped)} file{'s' if len(skipped) != 1 else ''} kg does not read "
+        f"({counts}), e.g. {examples}{more}; kg reads {' '.join(MEDIA_TYPES)}"
+    )
+
+
+class BuildProgress:
+    """The progress of a build: a bar with rate and ETA on a terminal, else a line now and then.
+
+    Why both: a bar redrawn in place is noise in a log file or CI output,
+    where a line every :attr:`every_seconds` (or every :attr:`every_documents`)
+    says the same and stays readable.
+    """
+
+    every_seconds = 5.0
+    every_documents = 500
+
+    def __init__(self, console: Console, interactive: bool) -> None:
+        import time
+
+        self.console = console
+        self.interactive = interactive
+        self._clock = time.monotonic
+        self._started = self._clock()
+        self._last_line = (self._started, 0)
+        self._task = None
+        self._bar = Progress(
+            TextColumn("building"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TextColumn("eta"), TimeRemainingColumn(),
+            TimeElapsedColumn(), console=console, transient=True, disable=not interactive,
+        )
+
+    def __enter__(self) -> BuildProgress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)
+
+    def update(self, done: int, total: int | None) -> None:
+        now = self._clock()
+        rate = done / max(now - self._started, 1e-9)
+        if self.interactive:
+            if self._task is None:
+                self._task = self._bar.add_task("build", total=total, rate="")
+            self._bar.update(self._task, completed=done, rate=f"{rate:.1f} docs/s")
+            return
+        last_time, last_done = self._last_line
+        finished = total is not None and done >= total
+        if (now - last_time < self.every_seconds and done - last_done < self.every_documents
+                and not finished):
+            return
+        self._last_line = (now, done)
+        self.console.print(progress_line(done, total, now - self._started), markup=False)
+
+
+def progress_line(done: int, total: int | None, elapsed: float) -> str:
+    """``progress: 120/1000 documents (12%), 8.1 docs/s, eta 1m49s``."""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    if total:
+        left = (total - done) / rate if rate > 0 else None
+        eta = "?" if left is None else _duration(left)
+        return (f"progress: {done}/{total} documents ({100 * done // total}%), "
+                f"{rate:.1f} docs/s, eta {eta}")
+    return f"progress: {done} documents, {rate:.1f} docs/s"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
 def _fail(exc: Exception) -> typer.Exit:
     err.print(f"error: {one_line(str(exc))}", markup=False)
     return typer.Exit(1)
@@ -50,7 +143,9 @@ def one_line(message: str) -> str:
 
 @app.command()
 def build(
-    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .htm .jsonl)."),
+    inputs: list[Path] = typer.Argument(
+        ..., help="Files or folders (.txt .md .html .htm .jsonl .pdf .docx)."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Graph directory to create or update."),
     workers: int = typer.Option(1, "--workers", "-w", help="Extraction processes."),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler, e.g. tcp://HOST:8786."),
@@ -68,31 +163,27 @@ def build(
     Example: kg build seeds/ -o build/
     """
     from kg.build import build as run_build
+    from kg.errors import BuildInterrupted
 
-    progress = Progress(
-        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not sys.stderr.isatty(),
-    )
-    task = None
-
-    def tick(done: int, total: int | None) -> None:
-        nonlocal task
-        if task is None:
-            task = progress.add_task("extract", total=total)
-        progress.update(task, completed=done)
-
+    reporter = BuildProgress(err, interactive=sys.stderr.isatty())
     try:
-        with progress:
+        with reporter:
             report = run_build(
                 inputs, output, workers=workers, dask_address=dask, max_bytes=max_bytes,
-                write_html=not no_html, endpoint=endpoint, progress=tick,
+                write_html=not no_html, endpoint=endpoint, progress=reporter.update,
             )
+    except BuildInterrupted as exc:
+        err.print(f"{exc}", markup=False)
+        raise typer.Exit(130) from exc
     except KgError as exc:
         raise _fail(exc) from exc
     for failure in report.failures:
         err.print(f"error: {one_line(str(failure))}", markup=False)
+    if report.skipped_files:
+        err.print(skipped_summary(report.skipped_files), markup=False)
+    skipped = f", {len(report.skipped_files)} files skipped" if report.skipped_files else ""
     out.print(f"documents: {report.built} built, {report.skipped} unchanged, "
-              f"{len(report.failures)} failed")
+              f"{len(report.failures)} failed{skipped}")
     if report.superseded:
         out.print(f"replaced: {report.superseded} earlier version(s) of edited files removed")
     if report.entities_by_class:

@@ -67,8 +67,8 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from kg.errors import StoreError
-from kg.fsutil import atomic_writer
+from kg.errors import DiskFullError, StoreDamagedError, StoreError
+from kg.fsutil import atomic_writer, is_corruption, is_disk_full
 from kg.terms import (
     Triple,
     canonical_language_tag,
@@ -341,8 +341,25 @@ def _is_store_folder(path: Path) -> bool:
     return (path / "CURRENT").is_file()
 
 
-def _open_error(build_dir: Path, exc: OSError) -> StoreError:
+def damaged_store_error(build_dir: Path | str, exc: BaseException) -> StoreDamagedError:
+    """The one-line message for a store whose files fail their checksums."""
+    detail = " ".join(str(exc).split())
+    detail = detail.split(" The file ")[0][:160]  # RocksDB's guess at the file is noise
+    return StoreDamagedError(
+        f"the store in {store_path(Path(build_dir))} is damaged ({detail}); rebuild it from "
+        f"{Path(build_dir) / TRIG_FILENAME} with `kg restore {build_dir}`, then re-run"
+    )
+
+
+def _open_error(build_dir: Path, exc: OSError | RuntimeError) -> StoreError:
     message = str(exc)
+    if is_corruption(exc):
+        return damaged_store_error(build_dir, exc)
+    if is_disk_full(exc):
+        return DiskFullError(
+            f"cannot open the store in {store_path(build_dir)}: the disk is full; "
+            "free space and re-run"
+        )
     if "current process" in message:
         return StoreError(
             f"the store in {store_path(build_dir)} is already open in this process; "
@@ -396,7 +413,7 @@ class GraphStore:
             location.mkdir(parents=True, exist_ok=True)
         try:
             store = ox.Store.read_only(str(location)) if read_only else ox.Store(str(location))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise _open_error(build_dir, exc) from exc
         return cls(build_dir, store, read_only=read_only)
 
@@ -494,6 +511,10 @@ class GraphStore:
                 store.load(new_graphs_nquads(batch), format=ox.RdfFormat.N_QUADS)
         except (SyntaxError, OSError, RuntimeError) as exc:
             shown = ", ".join(str(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            if is_disk_full(exc):
+                raise DiskFullError(f"the disk is full: could not write {shown}") from exc
+            if is_corruption(exc):
+                raise damaged_store_error(self.build_dir, exc) from exc
             raise StoreError(
                 f"could not write {len(batch)} document graphs ({shown}): {exc}"
             ) from exc

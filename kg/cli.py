@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from kg.errors import KgError
+from kg.errors import KgError, StoreDamagedError
 
 app = typer.Typer(
     name="kg",
@@ -131,6 +131,19 @@ def _duration(seconds: float) -> str:
     return f"{seconds}s"
 
 
+def print_result(result, fmt: str, labels: dict[str, str]) -> None:
+    """A query's answer on stdout; a table fits the terminal (or $COLUMNS), a pipe gets it whole."""
+    import os
+
+    from kg import query as q
+
+    if fmt != "table":
+        out.print(q.format_result(result, fmt), markup=False, end="")
+        return
+    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else None
+    out.print(q.format_table(result, max_width=width, labels=labels), markup=False, end="")
+
+
 def _fail(exc: Exception) -> typer.Exit:
     err.print(f"error: {one_line(str(exc))}", markup=False)
     return typer.Exit(1)
@@ -219,6 +232,7 @@ def query(
     Example: kg query --endpoint http://127.0.0.1:7878 --named documents
     """
     from kg import query as q
+    from kg.store import damaged_store_error
 
     if endpoint and directory is not None and sparql is None:
         directory, sparql = None, directory  # with --endpoint the one argument is the query
@@ -261,11 +275,17 @@ def query(
                     )
                     out.print(planned, markup=False)
                     return
-                if named:
-                    result = q.run_named_query(store, named, bindings)
-                else:
-                    result = q.run_query(store, sparql or "", bindings)
-        out.print(q.format_result(result, fmt), markup=False, end="")
+                try:
+                    if named:
+                        result = q.run_named_query(store, named, bindings)
+                    else:
+                        result = q.run_query(store, sparql or "", bindings)
+                    labels = q.entity_labels(store, result) if fmt == "table" else {}
+                except StoreDamagedError as exc:
+                    raise damaged_store_error(directory, exc) from exc
+                print_result(result, fmt, labels)
+                return
+        print_result(result, fmt, {})
     except KgError as exc:
         raise _fail(exc) from exc
 
@@ -417,6 +437,26 @@ def remove(
     except KgError as exc:
         raise _fail(exc) from exc
     out.print(f"removed: {doc}")
+
+
+@app.command()
+def restore(directory: Path = typer.Argument(..., help="Graph directory.")) -> None:
+    """Rebuild a damaged store (DIR/store/) from DIR/graph.trig, which every build writes.
+
+    The damaged store is kept as DIR/store.damaged-N; the next build continues
+    from the restored one.
+
+    Example: kg restore build
+    """
+    from kg.store import restore_store
+
+    try:
+        documents, moved = restore_store(directory)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(f"restored: {documents} documents into {directory / 'store'}")
+    if moved is not None:
+        out.print(f"the old store is kept in {moved}; delete it when you no longer need it")
 
 
 @app.command()

@@ -775,13 +775,21 @@ def list_named_queries(folder: Path | None = None) -> list[NamedQuery]:
 
 
 def load_named_query(name: str, folder: Path | None = None) -> NamedQuery:
-    """The named query ``name``; an unknown name raises QueryError listing the known ones."""
+    """The named query ``name``; an unknown name raises QueryError with the likeliest one.
+
+    Names are matched case-insensitively, ``_`` standing for ``-``.
+    """
+    import difflib
+
     directory = folder or queries_dir()
-    path = directory / f"{name}.rq"
-    if not _QUERY_NAME.fullmatch(name) or not path.is_file():
-        available = ", ".join(q.name for q in list_named_queries(directory)) or "(none)"
-        raise QueryError(f"unknown named query {name!r}; available: {available}")
-    return parse_named_query(path)
+    known = [q.name for q in list_named_queries(directory)]
+    wanted = name.strip().lower().replace("_", "-")
+    if wanted in known and _QUERY_NAME.fullmatch(wanted):
+        return parse_named_query(directory / f"{wanted}.rq")
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    available = ", ".join(known) or "(none)"
+    raise QueryError(f"unknown named query {name!r}; {guess}available: {available}")
 
 
 def _checked_named_query(name: str, given: Mapping[str, str], folder: Path | None) -> NamedQuery:
@@ -806,10 +814,67 @@ def run_named_query(
     bindings: Mapping[str, str] | None = None,
     folder: Path | None = None,
 ) -> QueryResult:
-    """Run a named query after checking its parameters against its declaration."""
+    """Run a named query after checking its parameters against its declaration.
+
+    On a build or an rdflib graph, ``name`` may be any spelling of a label
+    and ``doc`` any handle of a document (:mod:`kg.names`): the query runs
+    for each stored label or document they stand for, and the rows are
+    merged, in the query's order, with the parameter as it was typed.
+    """
     given = dict(bindings or {})
     query = _checked_named_query(name, given, folder)
-    return run_query(source, query.sparql, given, origin=f"named query {name!r}")
+    origin = f"named query {query.name!r}"
+    choices = _parameter_choices(source, given)
+    if not choices:
+        return run_query(source, query.sparql, given, origin=origin)
+    results = [run_query(source, query.sparql, {**given, **choice}, origin=origin)
+               for choice in choices]
+    typed = {"name": given["name"]} if "name" in choices[0] else {}
+    return _merged(results, typed, query.sparql)
+
+
+def _parameter_choices(source: QuerySource, given: Mapping[str, str]) -> list[dict[str, str]]:
+    """The bindings ``name`` and ``doc`` stand for in ``source``; [] to run the query as given."""
+    from kg import names
+
+    if not isinstance(source, GraphStore | ox.Store | Graph):
+        return []
+    options: dict[str, list[str]] = {}
+    if "name" in given and not given["name"].startswith("<"):
+        found = names.label_index(source).labels_for(given["name"])
+        if found and found != [given["name"]]:
+            options["name"] = found
+    if "doc" in given:
+        docs = names.document_iris(source, given["doc"])
+        if docs:
+            options["doc"] = [f"<{iri}>" for iri in docs]
+        elif not given["doc"].startswith("<"):
+            raise QueryError(
+                f"no document {given['doc']!r} in this graph; give its id, IRI, source file "
+                "or title (list them with --named documents)"
+            )
+    choices: list[dict[str, str]] = [{}]
+    for key, values in options.items():
+        choices = [{**choice, key: value} for choice in choices for value in values]
+    return choices if options else []
+
+
+def _merged(results: Sequence[QueryResult], typed: Mapping[str, str], sparql: str) -> QueryResult:
+    """The rows of several runs of one query, each once, in the query's final order."""
+    columns = results[0].columns
+    shown = {columns.index(k): Literal(v) for k, v in typed.items()
+             if k in columns and not v.startswith("<")}
+    rows: dict[Row, None] = {}
+    for result in results:
+        for row in result.rows:
+            if shown:
+                row = tuple(shown.get(i, value) for i, value in enumerate(row))
+            rows[row] = None
+    merged = QueryResult(columns=columns, rows=tuple(rows))
+    split = split_trailing_order(sparql)
+    if split is not None and all(name in columns for name, _ in split[1]):
+        merged = sort_result(merged, split[1])
+    return merged
 
 
 def planned_query(

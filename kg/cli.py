@@ -477,20 +477,39 @@ def stats(directory: Path = typer.Argument(..., help="Graph directory.")) -> Non
 @app.command()
 def export(
     directory: Path = typer.Argument(..., help="Graph directory."),
-    fmt: str = typer.Option(..., "--format", help="graphml, gexf, jsonld or nquads."),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write."),
+    fmt: str = typer.Option(
+        ..., "--format", help="csv (a folder), xlsx, graphml, gexf, jsonld or nquads."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="File (or, for csv, folder)."),
 ) -> None:
-    """Export the graph for Gephi, Cytoscape or other RDF tools.
+    """Export the graph for a spreadsheet, for Gephi or Cytoscape, or for other RDF tools.
 
+    csv writes FOLDER/entities.csv and FOLDER/relations.csv (UTF-8 with a BOM,
+    for Excel); xlsx writes the same tables as two sheets of one workbook.
+
+    Example: kg export build --format csv -o tables/
     Example: kg export build --format graphml -o graph.graphml
     """
-    from kg.analytics import export as run_export
+    from kg.analytics import EXPORT_FORMATS
 
     try:
+        if fmt not in ("csv", "xlsx", *EXPORT_FORMATS):
+            raise KgError(f"unknown export format {fmt!r}; use one of csv, xlsx, "
+                          f"{', '.join(EXPORT_FORMATS)}")
+        if fmt in ("csv", "xlsx"):
+            from kg.tables import export_tables
+
+            for path in export_tables(directory, fmt, output):
+                out.print(f"{fmt}: {path}")
+            return
+        from kg.analytics import export as run_export
+
         graph = _read_graph(directory)
         path = run_export(graph, output, fmt)
     except KgError as exc:
         raise _fail(exc) from exc
+    except OSError as exc:
+        raise _fail(KgError(f"cannot write {output}: {exc.strerror}")) from exc
     out.print(f"{fmt}: {path}")
 
 

@@ -519,14 +519,22 @@ def serve(
     port: int = typer.Option(7878, "--port", help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback by default)."),
 ) -> None:
-    """Serve the graph read-only as a SPARQL 1.1 endpoint (Oxigraph server).
+    """Serve the graph read-only: a SPARQL 1.1 endpoint, a query page and the viewer, offline.
 
-    Example: kg serve build --port 7878   # then query http://127.0.0.1:7878/query
+    http://HOST:PORT/ is kg's query page (prefixes and named queries built in),
+    /viewer the network viewer, /query the SPARQL endpoint (Oxigraph). Stops
+    on Ctrl-C, SIGTERM or SIGHUP, and takes its Oxigraph process with it.
+
+    Example: kg serve build --port 7878   # then open http://127.0.0.1:7878/
     """
     from kg.server import serve as run_serve
 
+    def announce(url: str) -> None:
+        err.print(f"serving {directory} at {url}/ (query page), {url}/viewer, {url}/query "
+                  "(SPARQL); Ctrl-C stops", markup=False)
+
     try:
-        run_serve(directory, host=host, port=port)
+        run_serve(directory, host=host, port=port, announce=announce)
     except KgError as exc:
         raise _fail(exc) from exc
 

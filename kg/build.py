@@ -591,15 +591,16 @@ def build(
 
     ``progress(done, total)`` is called after each input is settled (stored,
     unchanged or failed); ``total`` is counted first (:func:`count_documents`).
-    A file named in ``inputs`` that kg does not read stops the build before
-    anything is created (InputError).
+    When every input is a file kg does not read, the build stops before
+    anything is created (InputError); among other inputs, such a file is one
+    failure of the batch.
     """
     started = time.perf_counter()
     report = BuildReport()
     out_dir = Path(out_dir)
     inputs = list(inputs)
     unreadable = unsupported_inputs(inputs)
-    if unreadable:
+    if unreadable and len(unreadable) == len(inputs):
         more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
         raise unreadable[0].__class__(unreadable[0].source, unreadable[0].problem + more)
     total = count_documents(inputs) if progress else None
@@ -669,6 +670,10 @@ def build(
                              f"{exc.filename or out_dir}; choose another -o DIR or fix its "
                              "permissions") from exc
         raise
+    # a file named on the command line and found again in a folder is reported once, as failed
+    named = {os.path.normpath(e.source) for e in unreadable}
+    report.skipped_files = [s for s in report.skipped_files
+                            if os.path.normpath(s.source) not in named]
     report.seconds["total"] = time.perf_counter() - started
     return report
 

@@ -281,6 +281,13 @@ def query(
                     else:
                         result = q.run_query(store, sparql or "", bindings)
                     labels = q.entity_labels(store, result) if fmt == "table" else {}
+                    if named and "doc" in bindings and not result.rows:
+                        from kg.names import document_iris
+
+                        if not document_iris(store, bindings["doc"]):
+                            raise KgError(
+                                f"no document {bindings['doc']!r} in {directory}; give its id, "
+                                "IRI, source file or title (see --named documents)")
                 except StoreDamagedError as exc:
                     raise damaged_store_error(directory, exc) from exc
                 print_result(result, fmt, labels)

@@ -1,8 +1,8 @@
 """Any spelling of a name → the labels the graph stores for it, and documents by any handle.
 
-A researcher types 楓涇鎮 for an entity read from Simplified sources, or
-``fengjing zhen`` without tones, ``FENGJING TOWN``, or the official code
-310116102. The named queries match labels exactly (so they run unchanged on
+A researcher types the Traditional form of a name read from Simplified
+sources, or its pinyin without tones (``zhujiajiao zhen``), its English form
+in capitals, or a place's official code. The named queries match labels exactly (so they run unchanged on
 any SPARQL endpoint); this module finds, in a build, the stored labels that
 the typed name stands for, and :func:`kg.query.run_named_query` runs the query
 for each of them.
@@ -38,8 +38,8 @@ _DROPPED = frozenset(" \t\u3000-‐‑–—'’`·・.")
 def name_key(text: str) -> str:
     """The form in which two spellings of one name are equal.
 
-    >>> name_key("Fēng jīng Zhèn") == name_key("fengjingzhen"), name_key("楓涇鎮")
-    (True, '枫泾镇')
+    >>> name_key("Cè shì Zhèn") == name_key("ceshizhen"), name_key("測試鎮")
+    (True, '测试镇')
     """
     simple = to_simplified(text.strip())
     decomposed = unicodedata.normalize("NFKD", simple)

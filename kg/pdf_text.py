@@ -90,8 +90,8 @@ def join_wrapped_lines(lines: list[str]) -> str:
     Lines are joined directly, as Chinese has no spaces between words; only
     between two Latin letters or digits is a space put back.
 
-    >>> join_wrapped_lines(["上海市金山", "区人民政府", "with Open", "Data"])
-    '上海市金山区人民政府with Open Data'
+    >>> join_wrapped_lines(["某省某", "市人民政府", "with Open", "Data"])
+    '某省某市人民政府with Open Data'
     """
     out = ""
     for line in lines:

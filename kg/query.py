@@ -816,15 +816,17 @@ def run_named_query(
 ) -> QueryResult:
     """Run a named query after checking its parameters against its declaration.
 
-    On a build or an rdflib graph, ``name`` may be any spelling of a label
-    and ``doc`` any handle of a document (:mod:`kg.names`): the query runs
+    For kg's own queries (``folder`` None) on a build or an rdflib graph,
+    ``name`` may be any spelling of a label and ``doc`` any handle of a
+    document (:mod:`kg.names`): the query runs
     for each stored label or document they stand for, and the rows are
     merged, in the query's order, with the parameter as it was typed.
     """
     given = dict(bindings or {})
     query = _checked_named_query(name, given, folder)
     origin = f"named query {query.name!r}"
-    choices = _parameter_choices(source, given)
+    # kg's own queries only: a query from elsewhere gets its parameters as given
+    choices = _parameter_choices(source, given) if folder is None else []
     if not choices:
         return run_query(source, query.sparql, given, origin=origin)
     results = [run_query(source, query.sparql, {**given, **choice}, origin=origin)
@@ -848,11 +850,6 @@ def _parameter_choices(source: QuerySource, given: Mapping[str, str]) -> list[di
         docs = names.document_iris(source, given["doc"])
         if docs:
             options["doc"] = [f"<{iri}>" for iri in docs]
-        elif not given["doc"].startswith("<"):
-            raise QueryError(
-                f"no document {given['doc']!r} in this graph; give its id, IRI, source file "
-                "or title (list them with --named documents)"
-            )
     choices: list[dict[str, str]] = [{}]
     for key, values in options.items():
         choices = [{**choice, key: value} for choice in choices for value in values]

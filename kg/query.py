@@ -236,11 +236,11 @@ def readable_term(term: Node | None) -> str:
 def fit_widths(widths: list[int], minimums: list[int], max_width: int) -> list[int]:
     """Column widths that fit ``max_width`` cells (two spaces between columns), widest cut first.
 
-    No column is cut below its header or 8 cells, so a very narrow terminal
-    still gets readable columns and wraps instead.
+    No column is cut below its header (or 3 cells), so a very narrow
+    terminal still gets its headers whole, and wraps instead.
     """
     widths = list(widths)
-    floors = [max(m, 8) for m in minimums]
+    floors = [max(m, 3) for m in minimums]
     while sum(widths) + 2 * (len(widths) - 1) > max_width:
         widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
         if widths[widest] <= floors[widest]:

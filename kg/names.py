@@ -2,8 +2,8 @@
 
 A researcher types the Traditional form of a name read from Simplified
 sources, or its pinyin without tones (``zhujiajiao zhen``), its English form
-in capitals, or a place's official code. The named queries match labels exactly (so they run unchanged on
-any SPARQL endpoint); this module finds, in a build, the stored labels that
+in capitals, or a place's official code. The named queries match labels
+exactly (so they run unchanged on any SPARQL endpoint); this module finds, in a build, the stored labels that
 the typed name stands for, and :func:`kg.query.run_named_query` runs the query
 for each of them.
 

@@ -3,9 +3,9 @@
 A researcher types the Traditional form of a name read from Simplified
 sources, or its pinyin without tones (``zhujiajiao zhen``), its English form
 in capitals, or a place's official code. The named queries match labels
-exactly (so they run unchanged on any SPARQL endpoint); this module finds, in a build, the stored labels that
-the typed name stands for, and :func:`kg.query.run_named_query` runs the query
-for each of them.
+exactly (so they run unchanged on any SPARQL endpoint); this module finds,
+in a build, the stored labels that the typed name stands for, and
+:func:`kg.query.run_named_query` runs the query for each of them.
 
 Two names are the same when their :func:`name_key` is: Traditional characters
 folded to Simplified, compatibility and full-width forms folded (NFKD), tone

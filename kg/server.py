@@ -226,12 +226,18 @@ class _Stop(Exception):  # noqa: N818 - a signal, not an error
 
 @contextlib.contextmanager
 def _signals_stop() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into :class:`_Stop` (SIGINT is KeyboardInterrupt already)."""
+    """Turn SIGTERM, SIGINT and SIGHUP into :class:`_Stop`.
+
+    SIGINT too, although Python makes it KeyboardInterrupt: a process started
+    in the background of a shell inherits SIGINT ignored, and Python then
+    leaves it ignored.
+    """
 
     def stop(signum: int, frame: object) -> None:
         raise _Stop(signal.Signals(signum).name)
 
-    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    wanted = [signal.SIGTERM, signal.SIGINT]
+    wanted += [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
     previous = {sig: signal.signal(sig, stop) for sig in wanted}
     try:
         yield

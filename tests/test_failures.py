@@ -239,8 +239,10 @@ def test_ctrl_c_says_how_many_were_stored_and_exits_130(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus", 60)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    # as from a terminal: a shell's background job (CI) would start it with SIGINT ignored
     process = subprocess.Popen([*KG, "build", str(corpus), "-o", str(out)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     # wait until a few documents are in the store (its write-ahead log grows)
     while time.monotonic() < deadline and process.poll() is None:

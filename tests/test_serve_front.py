@@ -34,11 +34,20 @@ def start_serve(directory: Path) -> tuple[subprocess.Popen[str], int]:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"kg serve exited: {process.stderr.read() if process.stderr else ''}")
-        if listening(port):
+        if listening(port) and children(process.pid) and serves_kg_page(port):
             return process, port
         time.sleep(0.1)
     process.kill()
     pytest.fail("kg serve did not listen within 30 s")
+
+
+def serves_kg_page(port: int) -> bool:
+    """Whether kg's own front answers on ``port`` (not just anything listening there)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+            return b"kg SPARQL" in answer.read()
+    except OSError:
+        return False
 
 
 def listening(port: int) -> bool:

@@ -44,6 +44,7 @@ import multiprocessing
 import os
 import socket
 import sqlite3
+import sys
 import threading
 import time
 import urllib.error
@@ -52,7 +53,7 @@ import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,19 +63,19 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from kg.clean import clean_document
-from kg.errors import KgError, StoreError
-from kg.fsutil import atomic_write_text
+from kg.errors import BuildInterrupted, DiskFullError, KgError, StoreDamagedError, StoreError
+from kg.fsutil import atomic_write_text, is_corruption, is_disk_full
 from kg.graph import doc_iri, document_lines
-from kg.ingest import iter_documents
+from kg.ingest import count_documents, iter_documents, unsupported_inputs
 from kg.merge import MERGES_GRAPH, is_document_graph, update_merges
-from kg.model import CleanDocument, Extraction, Failure, RawDocument
+from kg.model import CleanDocument, Extraction, Failure, RawDocument, Skipped
 from kg.resources import (
     learned_model_paths,
     learned_models_enabled,
     ner_model_dir,
     ner_model_enabled,
 )
-from kg.store import GraphStore, TrigBlocks, named_graph_block
+from kg.store import GraphStore, TrigBlocks, damaged_store_error, named_graph_block
 from kg.terms import Triple, ntriples, ntriples_line, to_rdflib_term
 from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
@@ -114,6 +115,8 @@ class BuildReport:
     #: Old versions removed because their source file now holds another text.
     superseded: int = 0
     failures: list[Failure] = field(default_factory=list)
+    #: Files in the input folders that kg does not read (``.doc``, ``.xlsx``, images).
+    skipped_files: list[Skipped] = field(default_factory=list)
     entities_by_class: Counter[str] = field(default_factory=Counter)
     relations_by_property: Counter[str] = field(default_factory=Counter)
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -397,6 +400,7 @@ def pending_documents(
     ledger: RunLedger | None = None,
     index: SourceIndex | None = None,
     extractor: str | None = None,
+    on_settled: Callable[[], None] | None = None,
 ) -> Iterator[CleanDocument]:
     """Documents that still need work, lazily; failures and unchanged ones are counted.
 
@@ -404,6 +408,7 @@ def pending_documents(
     by this ``extractor`` (:func:`extractor_fingerprint`), or when a document
     with the same id and content came earlier in this run. With an ``index``,
     an input seen before is recognised without being cleaned.
+    ``on_settled`` is called for each input settled here (failed or unchanged).
     """
     ledger = ledger if ledger is not None else RunLedger()
     seen: dict[str, str] = {}
@@ -420,6 +425,7 @@ def pending_documents(
 
     for item in raws:
         started = time.perf_counter()
+        settled = True
         try:
             if isinstance(item, Failure):
                 report.failures.append(item)
@@ -446,8 +452,11 @@ def pending_documents(
                 continue
             seen[iri] = clean.content_hash
             ledger.pending_keys[clean.source] = digest
+            settled = False
         finally:
             report.seconds["clean"] += time.perf_counter() - started
+            if settled and on_settled is not None:
+                on_settled()
         yield clean
 
 
@@ -600,45 +609,129 @@ def build(
 ) -> BuildReport:
     """Add the documents under ``inputs`` to the graph directory ``out_dir``.
 
-    ``progress(done, total)`` is called after each extracted document; the
-    total is ``None`` because the inputs are read as they are processed.
+    ``progress(done, total)`` is called after each input is settled (stored,
+    unchanged or failed); ``total`` is counted first (:func:`count_documents`).
+    When every input is a file kg does not read, the build stops before
+    anything is created (InputError); among other inputs, such a file is one
+    failure of the batch.
     Above ``html_limit`` triples (None: no limit) graph.html becomes a page that
     says how to write the viewer with ``kg viz`` (``report.html_deferred``).
     """
     started = time.perf_counter()
     report = BuildReport()
     out_dir = Path(out_dir)
+    inputs = list(inputs)
+    unreadable = unsupported_inputs(inputs)
+    if unreadable and len(unreadable) == len(inputs):
+        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+        raise unreadable[0].__class__(unreadable[0].source, unreadable[0].problem + more)
+    total = count_documents(inputs) if progress else None
+    settled = 0
+
+    def tick() -> None:
+        nonlocal settled
+        settled += 1
+        if progress:
+            progress(settled if total is None else min(settled, total), total)
+
     make_output_dir(out_dir)
     ledger = RunLedger()
-    with (
-        GraphStore.open(out_dir, create=True) as store,
-        closing(TrigBlocks(out_dir)) as blocks,
-    ):
-        index = SourceIndex(out_dir / SOURCE_INDEX_FILENAME)
-        try:
-            raws = iter_documents(list(inputs), max_bytes=max_bytes)
-            extractor = extractor_fingerprint()
-            pending = pending_documents(raws, store, report, ledger, index, extractor)
-            results = (
-                run_dask(pending, dask_address) if dask_address else run_local(pending, workers)
-            )
-            with StoreWriter(store, blocks=blocks) as writer:
-                for done, result in enumerate(results, start=1):
-                    if progress:
-                        progress(done, None)
-                    digest = ledger.pending_keys.pop(result.source, None)
-                    for written in writer.submit(result, digest, extractor):
-                        _account(written, index, ledger, report, endpoint, extractor)
-                for written in writer.drain():
-                    _account(written, index, ledger, report, endpoint, extractor)
-            flush(store, index)
-        finally:
-            index.close()
-        report.superseded = len(remove_superseded(store, ledger, endpoint))
-        _finish(store, out_dir, report, changed=bool(report.built or report.superseded),
-                write_html=write_html, endpoint=endpoint, blocks=blocks, html_limit=html_limit)
+    try:
+        with (
+            GraphStore.open(out_dir, create=True) as store,
+            closing(TrigBlocks(out_dir)) as blocks,
+        ):
+            before = stored_document_count(store)
+            try:
+                index = SourceIndex(out_dir / SOURCE_INDEX_FILENAME)
+                try:
+                    raws = iter_documents(inputs, max_bytes=max_bytes,
+                                          on_skip=report.skipped_files.append)
+                    extractor = extractor_fingerprint()
+                    pending = pending_documents(
+                        raws, store, report, ledger, index, extractor, tick
+                    )
+                    results = (
+                        run_dask(pending, dask_address) if dask_address
+                        else run_local(pending, workers)
+                    )
+                    with StoreWriter(store, blocks=blocks) as writer:
+                        for result in results:
+                            tick()
+                            digest = ledger.pending_keys.pop(result.source, None)
+                            for written in writer.submit(result, digest, extractor):
+                                _account(written, index, ledger, report, endpoint, extractor)
+                        for written in writer.drain():
+                            _account(written, index, ledger, report, endpoint, extractor)
+                    flush(store, index)
+                finally:
+                    with suppress_when_failing():
+                        index.close()
+                report.superseded = len(remove_superseded(store, ledger, endpoint))
+                _finish(store, out_dir, report, changed=bool(report.built or report.superseded),
+                        write_html=write_html, endpoint=endpoint, blocks=blocks,
+                        html_limit=html_limit)
+            except KeyboardInterrupt:
+                stored = stored_document_count(store) - before
+                raise BuildInterrupted(str(out_dir), max(stored, report.built)) from None
+            except (OSError, RuntimeError, sqlite3.Error, StoreError) as exc:
+                if is_disk_full(exc):
+                    stored = stored_document_count(store) - before
+                    raise disk_full_error(out_dir, max(stored, report.built)) from exc
+                raise
+    except (BuildInterrupted, StoreDamagedError, DiskFullError):
+        raise
+    except (OSError, RuntimeError, sqlite3.Error, StoreError) as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(out_dir, report.built) from exc
+        if is_corruption(exc):
+            raise damaged_store_error(out_dir, exc) from exc
+        if isinstance(exc, StoreError):
+            raise
+        if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError):
+            raise StoreError(f"cannot write in {out_dir}: {exc.strerror}: "
+                             f"{exc.filename or out_dir}; choose another -o DIR or fix its "
+                             "permissions") from exc
+        raise
+    # a file named on the command line and found again in a folder is reported once, as failed
+    named = {os.path.normpath(e.source) for e in unreadable}
+    report.skipped_files = [s for s in report.skipped_files
+                            if os.path.normpath(s.source) not in named]
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def suppress_when_failing() -> Iterator[None]:
+    """Run a clean-up step; if it fails while another error is on its way, keep that one.
+
+    Why: on a full disk the source index cannot commit either, and its error
+    would hide the first one, which says what happened.
+    """
+    failing = sys.exc_info()[1] is not None
+    try:
+        yield
+    except Exception:
+        if not failing:
+            raise
+
+
+def disk_full_error(out_dir: Path, stored: int) -> DiskFullError:
+    """What a user needs to hear when the disk fills up: what, how far it got, what to do."""
+    return DiskFullError(
+        f"the disk holding {out_dir} is full: {stored} document"
+        f"{'s' if stored != 1 else ''} stored in this run, each complete, nothing "
+        "stored before was lost; free space and re-run the same command to continue"
+    )
+
+
+def stored_document_count(store: GraphStore) -> int:
+    """How many document graphs the store holds (0 if it cannot even be read now)."""
+    try:
+        return sum(1 for g in store.pyoxigraph_store.named_graphs()
+                   if isinstance(g, ox.NamedNode) and is_document_graph(g.value))
+    except (OSError, RuntimeError):
+        return 0
 
 
 def make_output_dir(out_dir: Path) -> None:
@@ -837,6 +930,8 @@ def _write(
     started = time.perf_counter()
     try:
         store.replace_documents([(doc, lines)])
+    except (DiskFullError, StoreDamagedError):
+        raise  # no later document would fare better: the build stops
     except StoreError as exc:
         written.result = Failure(written.result.source, str(exc))
     else:

@@ -605,6 +605,7 @@ def clean_document(raw: RawDocument) -> CleanDocument:
         raw_offsets=tuple(offsets),
         script=detect_script(text, simplified),
         content_hash=content_hash,
+        regions=raw.regions,
     )
 
 

@@ -12,9 +12,16 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from kg.errors import KgError
+from kg.errors import KgError, StoreDamagedError
 
 app = typer.Typer(
     name="kg",
@@ -38,6 +45,105 @@ def _read_graph(directory: Path):
         return store.rdflib_graph()
 
 
+def skipped_summary(skipped: list) -> str:
+    """One line for the files of the input folders that kg does not read."""
+    from collections import Counter
+
+    from kg.ingest import MEDIA_TYPES
+
+    kinds = Counter(item.suffix for item in skipped)
+    counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(kinds.items()))
+    examples = ", ".join(item.source for item in skipped[:3])
+    more = ", …" if len(skipped) > 3 else ""
+    return (
+        f"skipped: {len(skipped)} file{'s' if len(skipped) != 1 else ''} kg does not read "
+        f"({counts}), e.g. {examples}{more}; kg reads {' '.join(MEDIA_TYPES)}"
+    )
+
+
+class BuildProgress:
+    """The progress of a build: a bar with rate and ETA on a terminal, else a line now and then.
+
+    Why both: a bar redrawn in place is noise in a log file or CI output,
+    where a line every :attr:`every_seconds` (or every :attr:`every_documents`)
+    says the same and stays readable.
+    """
+
+    every_seconds = 5.0
+    every_documents = 500
+
+    def __init__(self, console: Console, interactive: bool) -> None:
+        import time
+
+        self.console = console
+        self.interactive = interactive
+        self._clock = time.monotonic
+        self._started = self._clock()
+        self._last_line = (self._started, 0)
+        self._task = None
+        self._bar = Progress(
+            TextColumn("building"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TextColumn("eta"), TimeRemainingColumn(),
+            TimeElapsedColumn(), console=console, transient=True, disable=not interactive,
+        )
+
+    def __enter__(self) -> BuildProgress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)
+
+    def update(self, done: int, total: int | None) -> None:
+        now = self._clock()
+        rate = done / max(now - self._started, 1e-9)
+        if self.interactive:
+            if self._task is None:
+                self._task = self._bar.add_task("build", total=total, rate="")
+            self._bar.update(self._task, completed=done, rate=f"{rate:.1f} docs/s")
+            return
+        last_time, last_done = self._last_line
+        finished = total is not None and done >= total
+        if (now - last_time < self.every_seconds and done - last_done < self.every_documents
+                and not finished):
+            return
+        self._last_line = (now, done)
+        self.console.print(progress_line(done, total, now - self._started), markup=False)
+
+
+def progress_line(done: int, total: int | None, elapsed: float) -> str:
+    """``progress: 120/1000 documents (12%), 8.1 docs/s, eta 1m49s``."""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    if total:
+        left = (total - done) / rate if rate > 0 else None
+        eta = "?" if left is None else _duration(left)
+        return (f"progress: {done}/{total} documents ({100 * done // total}%), "
+                f"{rate:.1f} docs/s, eta {eta}")
+    return f"progress: {done} documents, {rate:.1f} docs/s"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+def print_result(result, fmt: str, labels: dict[str, str]) -> None:
+    """A query's answer on stdout; a table fits the terminal (or $COLUMNS), a pipe gets it whole."""
+    import os
+
+    from kg import query as q
+
+    if fmt != "table":
+        out.print(q.format_result(result, fmt), markup=False, end="")
+        return
+    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else None
+    out.print(q.format_table(result, max_width=width, labels=labels), markup=False, end="")
+
+
 def _fail(exc: Exception) -> typer.Exit:
     err.print(f"error: {one_line(str(exc))}", markup=False)
     return typer.Exit(1)
@@ -50,7 +156,9 @@ def one_line(message: str) -> str:
 
 @app.command()
 def build(
-    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .htm .jsonl)."),
+    inputs: list[Path] = typer.Argument(
+        ..., help="Files or folders (.txt .md .html .htm .jsonl .pdf .docx)."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Graph directory to create or update."),
     workers: int = typer.Option(1, "--workers", "-w", help="Extraction processes."),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler, e.g. tcp://HOST:8786."),
@@ -74,32 +182,28 @@ def build(
     """
     from kg.build import HTML_TRIPLE_LIMIT
     from kg.build import build as run_build
+    from kg.errors import BuildInterrupted
 
-    progress = Progress(
-        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not sys.stderr.isatty(),
-    )
-    task = None
-
-    def tick(done: int, total: int | None) -> None:
-        nonlocal task
-        if task is None:
-            task = progress.add_task("extract", total=total)
-        progress.update(task, completed=done)
-
+    reporter = BuildProgress(err, interactive=sys.stderr.isatty())
     try:
-        with progress:
+        with reporter:
             report = run_build(
                 inputs, output, workers=workers, dask_address=dask, max_bytes=max_bytes,
-                write_html=not no_html, endpoint=endpoint, progress=tick,
+                write_html=not no_html, endpoint=endpoint, progress=reporter.update,
                 html_limit=None if html else HTML_TRIPLE_LIMIT,
             )
+    except BuildInterrupted as exc:
+        err.print(f"{exc}", markup=False)
+        raise typer.Exit(130) from exc
     except KgError as exc:
         raise _fail(exc) from exc
     for failure in report.failures:
         err.print(f"error: {one_line(str(failure))}", markup=False)
+    if report.skipped_files:
+        err.print(skipped_summary(report.skipped_files), markup=False)
+    skipped = f", {len(report.skipped_files)} files skipped" if report.skipped_files else ""
     out.print(f"documents: {report.built} built, {report.skipped} unchanged, "
-              f"{len(report.failures)} failed")
+              f"{len(report.failures)} failed{skipped}")
     if report.superseded:
         out.print(f"replaced: {report.superseded} earlier version(s) of edited files removed")
     if report.entities_by_class:
@@ -138,6 +242,7 @@ def query(
     Example: kg query --endpoint http://127.0.0.1:7878 --named documents
     """
     from kg import query as q
+    from kg.store import damaged_store_error
 
     if endpoint and directory is not None and sparql is None:
         directory, sparql = None, directory  # with --endpoint the one argument is the query
@@ -180,11 +285,24 @@ def query(
                     )
                     out.print(planned, markup=False)
                     return
-                if named:
-                    result = q.run_named_query(store, named, bindings)
-                else:
-                    result = q.run_query(store, sparql or "", bindings)
-        out.print(q.format_result(result, fmt), markup=False, end="")
+                try:
+                    if named:
+                        result = q.run_named_query(store, named, bindings)
+                    else:
+                        result = q.run_query(store, sparql or "", bindings)
+                    labels = q.entity_labels(store, result) if fmt == "table" else {}
+                    if named and "doc" in bindings and not result.rows:
+                        from kg.names import document_iris
+
+                        if not document_iris(store, bindings["doc"]):
+                            raise KgError(
+                                f"no document {bindings['doc']!r} in {directory}; give its id, "
+                                "IRI, source file or title (see --named documents)")
+                except StoreDamagedError as exc:
+                    raise damaged_store_error(directory, exc) from exc
+                print_result(result, fmt, labels)
+                return
+        print_result(result, fmt, {})
     except KgError as exc:
         raise _fail(exc) from exc
 
@@ -400,6 +518,26 @@ def remove(
 
 
 @app.command()
+def restore(directory: Path = typer.Argument(..., help="Graph directory.")) -> None:
+    """Rebuild a damaged store (DIR/store/) from DIR/graph.trig, which every build writes.
+
+    The damaged store is kept as DIR/store.damaged-N; the next build continues
+    from the restored one.
+
+    Example: kg restore build
+    """
+    from kg.store import restore_store
+
+    try:
+        documents, moved = restore_store(directory)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(f"restored: {documents} documents into {directory / 'store'}")
+    if moved is not None:
+        out.print(f"the old store is kept in {moved}; delete it when you no longer need it")
+
+
+@app.command()
 def stats(directory: Path = typer.Argument(..., help="Graph directory.")) -> None:
     """Counts, central entities, communities and cross-regional links.
 
@@ -417,20 +555,39 @@ def stats(directory: Path = typer.Argument(..., help="Graph directory.")) -> Non
 @app.command()
 def export(
     directory: Path = typer.Argument(..., help="Graph directory."),
-    fmt: str = typer.Option(..., "--format", help="graphml, gexf, jsonld or nquads."),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write."),
+    fmt: str = typer.Option(
+        ..., "--format", help="csv (a folder), xlsx, graphml, gexf, jsonld or nquads."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="File (or, for csv, folder)."),
 ) -> None:
-    """Export the graph for Gephi, Cytoscape or other RDF tools.
+    """Export the graph for a spreadsheet, for Gephi or Cytoscape, or for other RDF tools.
 
+    csv writes FOLDER/entities.csv and FOLDER/relations.csv (UTF-8 with a BOM,
+    for Excel); xlsx writes the same tables as two sheets of one workbook.
+
+    Example: kg export build --format csv -o tables/
     Example: kg export build --format graphml -o graph.graphml
     """
-    from kg.analytics import export as run_export
+    from kg.analytics import EXPORT_FORMATS
 
     try:
+        if fmt not in ("csv", "xlsx", *EXPORT_FORMATS):
+            raise KgError(f"unknown export format {fmt!r}; use one of csv, xlsx, "
+                          f"{', '.join(EXPORT_FORMATS)}")
+        if fmt in ("csv", "xlsx"):
+            from kg.tables import export_tables
+
+            for path in export_tables(directory, fmt, output):
+                out.print(f"{fmt}: {path}")
+            return
+        from kg.analytics import export as run_export
+
         graph = _read_graph(directory)
         path = run_export(graph, output, fmt)
     except KgError as exc:
         raise _fail(exc) from exc
+    except OSError as exc:
+        raise _fail(KgError(f"cannot write {output}: {exc.strerror}")) from exc
     out.print(f"{fmt}: {path}")
 
 
@@ -440,14 +597,22 @@ def serve(
     port: int = typer.Option(7878, "--port", help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback by default)."),
 ) -> None:
-    """Serve the graph read-only as a SPARQL 1.1 endpoint (Oxigraph server).
+    """Serve the graph read-only: a SPARQL 1.1 endpoint, a query page and the viewer, offline.
 
-    Example: kg serve build --port 7878   # then query http://127.0.0.1:7878/query
+    http://HOST:PORT/ is kg's query page (prefixes and named queries built in),
+    /viewer the network viewer, /query the SPARQL endpoint (Oxigraph). Stops
+    on Ctrl-C, SIGTERM or SIGHUP, and takes its Oxigraph process with it.
+
+    Example: kg serve build --port 7878   # then open http://127.0.0.1:7878/
     """
     from kg.server import serve as run_serve
 
+    def announce(url: str) -> None:
+        err.print(f"serving {directory} at {url}/ (query page), {url}/viewer, {url}/query "
+                  "(SPARQL); Ctrl-C stops", markup=False)
+
     try:
-        run_serve(directory, host=host, port=port)
+        run_serve(directory, host=host, port=port, announce=announce)
     except KgError as exc:
         raise _fail(exc) from exc
 

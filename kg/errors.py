@@ -34,3 +34,23 @@ class ValidationError(KgError):
 
 class ModelError(KgError):
     """The statistical NER model is missing or cannot be loaded."""
+
+
+class DiskFullError(StoreError):
+    """The disk (or quota) holding the graph directory filled up during a write."""
+
+
+class StoreDamagedError(StoreError):
+    """The store's files are corrupt (a checksum mismatch); ``kg restore DIR`` rebuilds it."""
+
+
+class BuildInterrupted(KgError):
+    """A build was stopped by Ctrl-C; what was stored stays, and a re-run continues."""
+
+    def __init__(self, out_dir: str, stored: int) -> None:
+        self.out_dir = out_dir
+        self.stored = stored
+        super().__init__(
+            f"interrupted: {stored} document{'s' if stored != 1 else ''} stored in {out_dir} "
+            "in this run; re-run the same command to continue"
+        )

@@ -12,6 +12,7 @@ same file system. The old file stays intact until the new one is complete.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -60,3 +61,35 @@ def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> P
     gives the same bytes everywhere.
     """
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+#: errno values that mean "no room to write": a full disk, a quota, a file-size limit.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+#: How storage engines word the same when they do not pass an errno on.
+_NO_ROOM_WORDS = ("no space left", "disk is full", "quota exceeded", "file too large")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) says there was no room to write.
+
+    Why by message too: RocksDB (inside Oxigraph) and SQLite report a full
+    disk as text in a generic error, not as an ``OSError`` with its errno.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _NO_ROOM:
+            return True
+        if any(words in str(current).lower() for words in _NO_ROOM_WORDS):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether ``exc`` is RocksDB reporting damaged files (a checksum mismatch, a bad block)."""
+    text = str(exc).lower()
+    return any(words in text for words in (
+        "corruption", "checksum mismatch", "bad magic number", "bad table magic", "truncated block",
+    ))

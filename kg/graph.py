@@ -222,6 +222,7 @@ def document_ox_triples(ex: Extraction) -> set[OxTriple]:
                 (node, _kg("inDocument"), graph.node),
             ]
         )
+        triples.update(_region_triples(node, doc, sent.start))
     provinces = _provinces(ex)
     for key, ent in ex.entities.items():
         triples.update(_entity_triples(ent, iris[key], graph, sentence_of, provinces.get(key)))
@@ -358,6 +359,14 @@ def _entity_triples(
         idx = sentence_of(span.start)
         if idx is not None:
             yield m, _kg("sentence"), graph.sentence(idx)
+        yield from _region_triples(m, doc, span.start)
+
+
+def _region_triples(node: ox.NamedNode, doc: CleanDocument, offset: int) -> Iterator[OxTriple]:
+    """``kg:page`` (PDF) or ``kg:paragraph`` (Word) of what starts at ``offset``, if known."""
+    region = doc.region_at(offset)
+    if region is not None:
+        yield node, _kg(region.unit), _integer(region.number)
 
 
 class SentenceFinder:
@@ -395,6 +404,7 @@ def _relation_triples(
     yield node, _kg("confidence"), _decimal(round(r.confidence, 2))
     if r.trigger:
         yield node, _kg("trigger"), _hans(r.trigger)
+    yield from _region_triples(node, graph.doc, r.evidence.start)
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import BinaryIO
 import charset_normalizer
 
 from kg.errors import InputError
-from kg.model import Failure, RawDocument
+from kg.model import Failure, RawDocument, Skipped
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -40,6 +40,20 @@ MEDIA_TYPES: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".jsonl": "jsonl",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+#: Formats read from their bytes by a reader of their own, not decoded as text.
+BINARY_MEDIA_TYPES = frozenset({"pdf", "docx"})
+#: What to do with formats kg does not read that users often have.
+_CONVERT_HINTS: dict[str, str] = {
+    ".doc": "save it as .docx",
+    ".wps": "save it as .docx",
+    ".rtf": "save it as .docx",
+    ".odt": "save it as .docx",
+    ".xls": "export the text as .txt or .jsonl",
+    ".xlsx": "export the text as .txt or .jsonl",
+    ".csv": "export the text as .jsonl (one {\"text\": …} object per line)",
 }
 
 #: Signatures of common binary formats that end up with a text extension.
@@ -67,16 +81,20 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def iter_documents(
-    paths: Iterable[Path | str], max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[Path | str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_skip: Callable[[Skipped], None] | None = None,
 ) -> Iterator[RawDocument | Failure]:
     """Yield one ``RawDocument`` per input document and one ``Failure`` per problem.
 
     ``paths`` may name files and folders. Folders are walked recursively in name
     order, following symbolic links (a link back to a folder already visited is
-    skipped), ignoring hidden entries and files with extensions kg does not
-    read. A file named explicitly must have one of ``MEDIA_TYPES``. Each file is
-    read once even when several paths or links lead to it. ``max_bytes`` caps a
-    text or HTML file, and each JSONL line (a JSONL file itself is streamed).
+    skipped), ignoring hidden entries. A file in a folder with an extension kg
+    does not read is passed to ``on_skip``, so that it can be reported rather
+    than ignored in silence. A file named explicitly must have one of
+    ``MEDIA_TYPES``. Each file is read once even when several paths or links
+    lead to it. ``max_bytes`` caps a file, and each JSONL line (a JSONL file
+    itself is streamed).
     """
     seen_files: set[tuple[int, int]] = set()
     for path in paths:
@@ -90,6 +108,9 @@ def iter_documents(
             for item in _walk_folder(path):
                 if isinstance(item, Failure):
                     yield item
+                elif isinstance(item, Skipped):
+                    if on_skip is not None:
+                        on_skip(item)
                 else:
                     yield from _read_once(item, max_bytes, seen_files)
         elif stat.S_ISREG(info.st_mode):
@@ -102,8 +123,57 @@ def iter_documents(
 
 
 def _unsupported_problem(path: Path) -> str:
-    known = ", ".join(MEDIA_TYPES)
-    return f"unsupported file type {path.suffix or '(no extension)'!r}; kg reads {known}"
+    known = " ".join(MEDIA_TYPES)
+    hint = _CONVERT_HINTS.get(path.suffix.lower())
+    return (
+        f"unsupported file type {path.suffix or '(no extension)'!r}; kg reads {known}"
+        + (f" ({hint})" if hint else "")
+    )
+
+
+def unsupported_inputs(paths: Iterable[Path | str]) -> list[InputError]:
+    """An error for each path named explicitly that is a file kg does not read.
+
+    Why before anything runs: a file named on the command line that kg cannot
+    read is a mistake in the command, best reported before a graph directory
+    is created or a model is loaded.
+    """
+    errors = []
+    for path in map(Path, paths):
+        if path.is_file() and path.suffix.lower() not in MEDIA_TYPES:
+            errors.append(InputError(str(path), _unsupported_problem(path)))
+    return errors
+
+
+def count_documents(paths: Iterable[Path | str]) -> int:
+    """How many documents ``paths`` hold, cheaply: one per file, one per JSONL line.
+
+    For a progress bar's total: it lists folders and counts JSONL lines (a
+    read of the bytes, no decoding), and counts what cannot be read as one.
+    """
+    total = 0
+    for path in map(Path, paths):
+        files = (
+            [p for p in _walk_folder(path) if isinstance(p, Path)] if path.is_dir() else [path]
+        )
+        for file in files:
+            if file.suffix.lower() == ".jsonl":
+                total += _count_lines(file)
+            else:
+                total += 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        count, last = 0, b"\n"
+        with open(path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        return count + (last != b"\n")
+    except OSError:
+        return 1
 
 
 def _os_problem(error: OSError, path: Path) -> str:
@@ -120,8 +190,8 @@ def _os_problem(error: OSError, path: Path) -> str:
     return f"cannot read it: {reason}".replace("\n", " ")
 
 
-def _walk_folder(root: Path) -> Iterator[Path | Failure]:
-    """Files under ``root`` with a known extension, in a deterministic order.
+def _walk_folder(root: Path) -> Iterator[Path | Failure | Skipped]:
+    """Files under ``root``, in a deterministic order: a known extension, or Skipped.
 
     Depth-first with names sorted, so the same tree always yields the same
     sequence. Symbolic links are followed; a folder is entered at most once
@@ -155,6 +225,8 @@ def _walk_folder(root: Path) -> Iterator[Path | Failure]:
                 subfolders.append(path)
             elif path.suffix.lower() in MEDIA_TYPES:
                 yield path
+            else:
+                yield Skipped(str(path), path.suffix.lower() or "(no extension)")
         stack.extend(reversed(subfolders))
 
 
@@ -226,10 +298,12 @@ def _too_large_problem(size: int, max_bytes: int, what: str, at_least: bool = Fa
 
 
 def document_from_bytes(data: bytes, source: str, media_type: str) -> RawDocument:
-    """Decode one whole file's bytes (``text``, ``markdown`` or ``html``) into a document.
+    """Decode one whole file's bytes (``text``, ``markdown``, ``html``, ``pdf`` or ``docx``).
 
     Raises ``InputError`` for binary, undecodable or empty input.
     """
+    if media_type in BINARY_MEDIA_TYPES:
+        return _office_document(data, source, media_type)
     declared = _declared_charset(data) if media_type == "html" else None
     text, encoding = decode_bytes(data, source, declared)
     if media_type != "html":
@@ -248,6 +322,26 @@ def document_from_bytes(data: bytes, source: str, media_type: str) -> RawDocumen
         url=article.url,
         media_type="html",
         encoding=encoding,
+    )
+
+
+def _office_document(data: bytes, source: str, media_type: str) -> RawDocument:
+    """A PDF (text layer, pages) or Word (paragraphs, tables) document."""
+    if media_type == "pdf":
+        from kg.pdf_text import read_pdf
+
+        found = read_pdf(data, source)
+    else:
+        from kg.docx_text import read_docx
+
+        found = read_docx(data, source)  # type: ignore[assignment]
+    return RawDocument(
+        source=source,
+        text=_require_text(found.text, source),
+        title=found.title,
+        media_type=media_type,
+        encoding="binary",
+        regions=found.regions,
     )
 
 

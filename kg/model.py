@@ -9,7 +9,22 @@ boundaries (workers, Dask) by pickling.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a page (PDF) or a paragraph (DOCX) begins in a document's raw text.
+
+    Why: a user holding the PDF or the Word file looks an evidence sentence up
+    by page or paragraph, not by character offset. ``start`` is an offset into
+    ``RawDocument.text``; a region runs until the next one starts.
+    """
+
+    unit: str  #: "page" or "paragraph"
+    number: int  #: 1-based, as a reader counts them
+    start: int
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,8 @@ class RawDocument:
     media_type: str = "text"
     #: Encoding the bytes were decoded with (``utf-8``, ``gb18030``, ``big5`` …).
     encoding: str = "utf-8"
+    #: Pages of a PDF or paragraphs of a DOCX, in text order (empty for other inputs).
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,15 @@ class CleanDocument:
     script: str = "Hans"
     #: SHA-256 of ``simplified``: the document's identity when no id is given.
     content_hash: str = ""
+    #: The raw document's pages or paragraphs (offsets into the raw text, see ``raw_offsets``).
+    regions: tuple[Region, ...] = ()
+
+    def region_at(self, offset: int) -> Region | None:
+        """The page or paragraph holding the character at ``offset`` of ``text``."""
+        if not self.regions or not 0 <= offset < len(self.raw_offsets):
+            return None
+        index = bisect_right(self.regions, self.raw_offsets[offset], key=lambda r: r.start)
+        return self.regions[index - 1] if index else None
 
 
 @dataclass(frozen=True)
@@ -133,6 +159,14 @@ class Extraction:
     sentences: list[Span]
     entities: dict[str, Entity]
     relations: list[Relation]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file in a folder that kg does not read (``.doc``, ``.xlsx``, an image)."""
+
+    source: str
+    suffix: str
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.errors import QueryError
+from kg.errors import QueryError, StoreDamagedError
+from kg.fsutil import is_corruption
 from kg.query_plan import PatternSizes
 from kg.resources import queries_dir
 from kg.store import (
@@ -185,26 +186,106 @@ def _csv_term(term: Node | None) -> str:
     return str(term)
 
 
-def format_table(result: QueryResult) -> str:
-    """Plain text with aligned columns (wide CJK characters count as two cells)."""
+def format_table(
+    result: QueryResult,
+    max_width: int | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """Plain text with aligned columns (wide CJK characters count as two cells).
+
+    For people, not programs: kg's IRIs are shown with their percent-encoding
+    undone (``kgid:org/Alliance/长三角…``), or as the entity's label when
+    ``labels`` has one (:func:`entity_labels`), and with ``max_width`` (the
+    terminal's width) the widest columns are cut with "…" until a row fits.
+    """
     from rich.cells import cell_len
 
     if result.boolean is not None:
         return "true\n" if result.boolean else "false\n"
-    cells = [[display_term(v) for v in row] for row in result.rows]
+    labels = labels or {}
+    cells = [
+        [labels.get(str(v), "") or readable_term(v) if v is not None else "" for v in row]
+        for row in result.rows
+    ]
     widths = [
         max([cell_len(name)] + [cell_len(row[i]) for row in cells])
         for i, name in enumerate(result.columns)
     ]
+    if max_width is not None:
+        widths = fit_widths(widths, [cell_len(name) for name in result.columns], max_width)
 
     def line(values: Sequence[str]) -> str:
-        padded = (v + " " * (w - cell_len(v)) for v, w in zip(values, widths, strict=True))
+        cut = (truncate_cells(v, w) for v, w in zip(values, widths, strict=True))
+        padded = (v + " " * (w - cell_len(v)) for v, w in zip(cut, widths, strict=True))
         return "  ".join(padded).rstrip()
 
     out = [line(result.columns), line(["-" * w for w in widths])]
     out.extend(line(row) for row in cells)
     out.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
     return "\n".join(out) + "\n"
+
+
+def readable_term(term: Node | None) -> str:
+    """:func:`display_term` with the percent-encoding of kg's IRIs undone."""
+    from urllib.parse import unquote
+
+    shown = display_term(term)
+    return unquote(shown) if isinstance(term, URIRef) and "%" in shown else shown
+
+
+def fit_widths(widths: list[int], minimums: list[int], max_width: int) -> list[int]:
+    """Column widths that fit ``max_width`` cells (two spaces between columns), widest cut first.
+
+    No column is cut below its header (or 3 cells), so a very narrow
+    terminal still gets its headers whole, and wraps instead.
+    """
+    widths = list(widths)
+    floors = [max(m, 3) for m in minimums]
+    while sum(widths) + 2 * (len(widths) - 1) > max_width:
+        widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
+        if widths[widest] <= floors[widest]:
+            break
+        widths[widest] -= 1
+    return widths
+
+
+def truncate_cells(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells, ending in "…" when cut."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…"
+
+
+def entity_labels(source: QuerySource, result: QueryResult) -> dict[str, str]:
+    """The ``rdfs:label`` of each kg entity IRI in ``result`` (documents and provenance aside)."""
+    iris = sorted({
+        str(v) for row in result.rows for v in row
+        if isinstance(v, URIRef) and str(v).startswith(SERIALISATION_PREFIXES["kgid"])
+        and not str(v).startswith(tuple(
+            SERIALISATION_PREFIXES["kgid"] + part
+            for part in ("doc/", "stmt/", "sent/", "mention/", "graph/")
+        ))
+    })
+    if not iris or not isinstance(source, GraphStore):
+        return {}
+    labels: dict[str, str] = {}
+    store = source.pyoxigraph_store
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for iri in iris:
+        found = sorted(q.object.value for q in store.quads_for_pattern(
+            ox.NamedNode(iri), label, None, ox.DefaultGraph()))
+        if found:
+            labels[iri] = found[0]
+    return labels
 
 
 def rich_table(result: QueryResult) -> Table:
@@ -548,6 +629,8 @@ def _evaluate_on_oxigraph(
     except SyntaxError as exc:
         raise _syntax_error(sparql, origin, exc) from exc
     except (OSError, RuntimeError) as exc:
+        if is_corruption(exc):
+            raise StoreDamagedError(_first_words(exc)) from exc
         if "SELECT projection" in str(exc):
             names = ", ".join(f"?{k}" for k in terms)
             raise QueryError(
@@ -576,12 +659,21 @@ def _evaluate_on_oxigraph(
         return term  # type: ignore[return-value]
 
     rows = []
-    for solution in answer:
-        try:  # every term seen before: a lookup each, without a Python call
-            rows.append(tuple(map(known, solution)))
-        except KeyError:
-            rows.append(tuple(map(convert, solution)))
+    try:
+        for solution in answer:
+            try:  # every term seen before: a lookup each, without a Python call
+                rows.append(tuple(map(known, solution)))
+            except KeyError:
+                rows.append(tuple(map(convert, solution)))
+    except (OSError, RuntimeError) as exc:  # the store's files are read as rows come
+        if is_corruption(exc):
+            raise StoreDamagedError(_first_words(exc)) from exc
+        raise QueryError(f"{origin} failed: {exc}") from exc
     return QueryResult(columns=columns, rows=tuple(rows))
+
+
+def _first_words(exc: BaseException) -> str:
+    return " ".join(str(exc).split()).split(" The file ")[0][:160]
 
 
 def _run_on_rdflib(
@@ -683,13 +775,21 @@ def list_named_queries(folder: Path | None = None) -> list[NamedQuery]:
 
 
 def load_named_query(name: str, folder: Path | None = None) -> NamedQuery:
-    """The named query ``name``; an unknown name raises QueryError listing the known ones."""
+    """The named query ``name``; an unknown name raises QueryError with the likeliest one.
+
+    Names are matched case-insensitively, ``_`` standing for ``-``.
+    """
+    import difflib
+
     directory = folder or queries_dir()
-    path = directory / f"{name}.rq"
-    if not _QUERY_NAME.fullmatch(name) or not path.is_file():
-        available = ", ".join(q.name for q in list_named_queries(directory)) or "(none)"
-        raise QueryError(f"unknown named query {name!r}; available: {available}")
-    return parse_named_query(path)
+    known = [q.name for q in list_named_queries(directory)]
+    wanted = name.strip().lower().replace("_", "-")
+    if wanted in known and _QUERY_NAME.fullmatch(wanted):
+        return parse_named_query(directory / f"{wanted}.rq")
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    available = ", ".join(known) or "(none)"
+    raise QueryError(f"unknown named query {name!r}; {guess}available: {available}")
 
 
 def _checked_named_query(name: str, given: Mapping[str, str], folder: Path | None) -> NamedQuery:
@@ -714,10 +814,64 @@ def run_named_query(
     bindings: Mapping[str, str] | None = None,
     folder: Path | None = None,
 ) -> QueryResult:
-    """Run a named query after checking its parameters against its declaration."""
+    """Run a named query after checking its parameters against its declaration.
+
+    For kg's own queries (``folder`` None) on a build or an rdflib graph,
+    ``name`` may be any spelling of a label and ``doc`` any handle of a
+    document (:mod:`kg.names`): the query runs
+    for each stored label or document they stand for, and the rows are
+    merged, in the query's order, with the parameter as it was typed.
+    """
     given = dict(bindings or {})
     query = _checked_named_query(name, given, folder)
-    return run_query(source, query.sparql, given, origin=f"named query {name!r}")
+    origin = f"named query {query.name!r}"
+    # kg's own queries only: a query from elsewhere gets its parameters as given
+    choices = _parameter_choices(source, given) if folder is None else []
+    if not choices:
+        return run_query(source, query.sparql, given, origin=origin)
+    results = [run_query(source, query.sparql, {**given, **choice}, origin=origin)
+               for choice in choices]
+    typed = {"name": given["name"]} if "name" in choices[0] else {}
+    return _merged(results, typed, query.sparql)
+
+
+def _parameter_choices(source: QuerySource, given: Mapping[str, str]) -> list[dict[str, str]]:
+    """The bindings ``name`` and ``doc`` stand for in ``source``; [] to run the query as given."""
+    from kg import names
+
+    if not isinstance(source, GraphStore | ox.Store | Graph):
+        return []
+    options: dict[str, list[str]] = {}
+    if "name" in given and not given["name"].startswith("<"):
+        found = names.label_index(source).labels_for(given["name"])
+        if found and found != [given["name"]]:
+            options["name"] = found
+    if "doc" in given:
+        docs = names.document_iris(source, given["doc"])
+        if docs:
+            options["doc"] = [f"<{iri}>" for iri in docs]
+    choices: list[dict[str, str]] = [{}]
+    for key, values in options.items():
+        choices = [{**choice, key: value} for choice in choices for value in values]
+    return choices if options else []
+
+
+def _merged(results: Sequence[QueryResult], typed: Mapping[str, str], sparql: str) -> QueryResult:
+    """The rows of several runs of one query, each once, in the query's final order."""
+    columns = results[0].columns
+    shown = {columns.index(k): Literal(v) for k, v in typed.items()
+             if k in columns and not v.startswith("<")}
+    rows: dict[Row, None] = {}
+    for result in results:
+        for row in result.rows:
+            if shown:
+                row = tuple(shown.get(i, value) for i, value in enumerate(row))
+            rows[row] = None
+    merged = QueryResult(columns=columns, rows=tuple(rows))
+    split = split_trailing_order(sparql)
+    if split is not None and all(name in columns for name, _ in split[1]):
+        merged = sort_result(merged, split[1])
+    return merged
 
 
 def planned_query(

@@ -37,8 +37,11 @@ twice leaves one copy of each document, not two.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +49,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -161,6 +164,19 @@ def _wait_until_ready(server: ServerProcess, timeout: float) -> None:
     raise StoreError(f"the oxigraph server did not answer at {server.url} within {timeout:.0f} s")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent dies.
+
+    Why: SIGTERM, SIGINT and SIGHUP reach ``kg serve``, which stops its
+    child; SIGKILL cannot be caught, and without this the child would go on
+    serving with no parent (PR_SET_PDEATHSIG, prctl(2)).
+    """
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
 def start_server(
     location: Path,
     host: str = DEFAULT_HOST,
@@ -169,20 +185,25 @@ def start_server(
     read_only: bool = True,
     quiet: bool = True,
     timeout: float = READY_TIMEOUT_S,
+    die_with_parent: bool = False,
 ) -> ServerProcess:
     """Start ``oxigraph`` on the store folder ``location`` and wait until it answers.
 
     ``quiet`` keeps its messages in a temporary file (see
-    :meth:`ServerProcess.log_text`) instead of the terminal.
+    :meth:`ServerProcess.log_text`) instead of the terminal. With
+    ``die_with_parent`` (Linux), the server stops when this process dies,
+    even by SIGKILL.
     """
     command = server_command(location, host, port, read_only)
     # closed by ServerProcess.stop()
     log = tempfile.TemporaryFile() if quiet else None  # noqa: SIM115
+    linux = sys.platform.startswith("linux")
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=log if quiet else None,
         stderr=log if quiet else None,
+        preexec_fn=_die_with_parent if die_with_parent and linux else None,  # noqa: PLW1509
     )
     server = ServerProcess(process=process, url=f"http://{bind_address(host, port)}", _log=log)
     try:
@@ -199,20 +220,86 @@ def _check_no_writer(build_dir: Path) -> None:
     store.close()
 
 
-def serve(dir: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
-    """Serve build directory ``dir`` read-only over SPARQL until interrupted.
+class _Stop(Exception):  # noqa: N818 - a signal, not an error
+    """Raised in the main thread by SIGTERM or SIGHUP, so that ``finally`` blocks run."""
 
-    Blocks; returns the server's exit status (0 after Ctrl-C).
+
+@contextlib.contextmanager
+def _signals_stop() -> Iterator[None]:
+    """Turn SIGTERM, SIGINT and SIGHUP into :class:`_Stop`.
+
+    SIGINT too, although Python makes it KeyboardInterrupt: a process started
+    in the background of a shell inherits SIGINT ignored, and Python then
+    leaves it ignored.
     """
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop(signal.Signals(signum).name)
+
+    wanted = [signal.SIGTERM, signal.SIGINT]
+    wanted += [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def serve(
+    dir: Path | str,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    announce: Callable[[str], None] | None = None,
+) -> int:
+    """Serve build directory ``dir`` read-only until interrupted; return 0 when stopped.
+
+    Oxigraph runs on a private loopback port behind kg's front
+    (:mod:`kg.front`), which listens on ``host:port``. SIGTERM, SIGINT and
+    SIGHUP stop both; so does the death of this process (SIGKILL included,
+    on Linux). ``announce`` is told the address once it answers.
+    """
+    from kg.front import FrontServer
+
     build_dir = Path(dir)
     _check_no_writer(build_dir)
-    server = start_server(store_path(build_dir), host, port, read_only=True, quiet=False)
-    try:
-        return server.process.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        server.stop()
+    with _signals_stop():
+        backend = ("127.0.0.1", free_port())
+        server = start_server(store_path(build_dir), *backend, read_only=True, quiet=True,
+                              die_with_parent=True)
+        front = None
+        try:
+            try:
+                front = FrontServer((host, port), backend, build_dir / "graph.html")
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot listen on {bind_address(host, port)}: {exc.strerror}; "
+                    "is another server using the port? choose another with --port"
+                ) from exc
+            front.serve_in_thread()
+            if announce is not None:
+                announce(f"http://{bind_address(host, port)}")
+            status = server.process.wait()
+            if status != 0:
+                raise StoreError(
+                    f"the oxigraph server stopped with status {status}: "
+                    f"{server.log_text().strip()[-300:] or '(no message)'}"
+                )
+            return 0
+        except (KeyboardInterrupt, _Stop):
+            return 0
+        finally:
+            if front is not None:
+                front.shutdown()
+                front.server_close()
+            server.stop()
 
 
 # --------------------------------------------------------------------------- HTTP clients

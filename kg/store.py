@@ -68,8 +68,8 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from kg.errors import StoreError
-from kg.fsutil import atomic_write_text, atomic_writer
+from kg.errors import DiskFullError, StoreDamagedError, StoreError
+from kg.fsutil import atomic_write_text, atomic_writer, is_corruption, is_disk_full
 from kg.terms import (
     Triple,
     canonical_language_tag,
@@ -77,7 +77,7 @@ from kg.terms import (
     to_ox_term,
     to_rdflib_term,
 )
-from kg.vocab import KG, PREFIXES
+from kg.vocab import DATA_BASE, KG, PREFIXES
 
 STORE_DIRNAME = "store"
 TURTLE_FILENAME = "graph.ttl"
@@ -422,8 +422,25 @@ def _is_store_folder(path: Path) -> bool:
     return (path / "CURRENT").is_file()
 
 
-def _open_error(build_dir: Path, exc: OSError) -> StoreError:
+def damaged_store_error(build_dir: Path | str, exc: BaseException) -> StoreDamagedError:
+    """The one-line message for a store whose files fail their checksums."""
+    detail = " ".join(str(exc).split())
+    detail = detail.split(" The file ")[0][:160]  # RocksDB's guess at the file is noise
+    return StoreDamagedError(
+        f"the store in {store_path(Path(build_dir))} is damaged ({detail}); rebuild it from "
+        f"{Path(build_dir) / TRIG_FILENAME} with `kg restore {build_dir}`, then re-run"
+    )
+
+
+def _open_error(build_dir: Path, exc: OSError | RuntimeError) -> StoreError:
     message = str(exc)
+    if is_corruption(exc):
+        return damaged_store_error(build_dir, exc)
+    if is_disk_full(exc):
+        return DiskFullError(
+            f"cannot open the store in {store_path(build_dir)}: the disk is full; "
+            "free space and re-run"
+        )
     if "current process" in message:
         return StoreError(
             f"the store in {store_path(build_dir)} is already open in this process; "
@@ -477,7 +494,7 @@ class GraphStore:
             location.mkdir(parents=True, exist_ok=True)
         try:
             store = ox.Store.read_only(str(location)) if read_only else ox.Store(str(location))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise _open_error(build_dir, exc) from exc
         return cls(build_dir, store, read_only=read_only)
 
@@ -575,6 +592,10 @@ class GraphStore:
                 store.load(new_graphs_nquads(batch), format=ox.RdfFormat.N_QUADS)
         except (SyntaxError, OSError, RuntimeError) as exc:
             shown = ", ".join(str(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            if is_disk_full(exc):
+                raise DiskFullError(f"the disk is full: could not write {shown}") from exc
+            if is_corruption(exc):
+                raise damaged_store_error(self.build_dir, exc) from exc
             raise StoreError(
                 f"could not write {len(batch)} document graphs ({shown}): {exc}"
             ) from exc
@@ -759,3 +780,60 @@ def _meta_triples(doc_iri: URIRef, meta: Mapping[str, str]) -> list[Triple]:
         if value is not None:
             triples.append((doc_iri, prop, Literal(str(value))))
     return triples
+
+
+#: Where ``kg restore`` moves a damaged store, so that nothing is deleted.
+DAMAGED_PREFIX = "store.damaged-"
+
+
+def restore_store(build_dir: Path | str) -> tuple[int, Path | None]:
+    """Rebuild ``DIR/store/`` from ``DIR/graph.trig``; return (documents, where the old store went).
+
+    Why this can work: every build writes ``graph.trig`` with every named
+    graph (the documents and the merges) after its last store write, so it
+    is a complete copy of the store's content; the union (the default graph)
+    is recomputed from it. The new store is loaded beside the old one and
+    swapped in only when complete; the old one is kept as
+    ``DIR/store.damaged-N`` for inspection and can be deleted. A next build
+    reads the restored store as it would the original: the documents it
+    holds are skipped, new ones added.
+    """
+    build_dir = Path(build_dir)
+    trig = build_dir / TRIG_FILENAME
+    if not trig.is_file():
+        raise StoreError(
+            f"{trig} is missing, so the store cannot be restored; rebuild from the inputs "
+            f"with `kg build INPUT... -o {build_dir}` into a new directory"
+        )
+    location = store_path(build_dir)
+    fresh = build_dir / f"{STORE_DIRNAME}.restoring"
+    shutil.rmtree(fresh, ignore_errors=True)
+    try:
+        store = ox.Store(str(fresh))
+        try:
+            store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
+            store.update(REBUILD_UNION_UPDATE)
+            store.flush()
+            documents = sum(1 for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+                            and g.value.startswith(f"{DATA_BASE}doc/"))
+        finally:
+            del store
+    except SyntaxError as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise StoreError(f"{trig} is not valid TriG ({exc}); it cannot restore the store") from exc
+    except (OSError, RuntimeError) as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        if is_disk_full(exc):
+            raise DiskFullError(
+                f"the disk holding {build_dir} is full; free space and re-run `kg restore`"
+            ) from exc
+        raise StoreError(f"cannot restore the store in {location}: {exc}") from exc
+    moved = None
+    if location.exists():
+        number = 1
+        while (build_dir / f"{DAMAGED_PREFIX}{number}").exists():
+            number += 1
+        moved = build_dir / f"{DAMAGED_PREFIX}{number}"
+        os.replace(location, moved)
+    os.replace(fresh, location)
+    return documents, moved

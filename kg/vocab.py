@@ -84,6 +84,8 @@ class KG(DefinedNamespace):
     text: URIRef
     startOffset: URIRef
     endOffset: URIRef
+    page: URIRef
+    paragraph: URIRef
     mentionOf: URIRef
     rule: URIRef
     trigger: URIRef

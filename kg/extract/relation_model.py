@@ -431,9 +431,9 @@ def predicted_relation(
 ) -> Relation | None:
     """The relation a label names for candidate ``c``, in the ontology's own reading."""
     ka, kb = keys[id(c.first)], keys[id(c.second)]
+    # a pair across two sentences is stated where its second mention (the frame) is
     sent = sentences[c.sentence]
-    start = sentences[c.other].start if c.other is not None else sent.start
-    evidence = Span(start, sent.end, text[start : sent.end])
+    evidence = Span(sent.start, sent.end, text[sent.start : sent.end])
     if label == "cooperatesWith":
         pairing = any(w in evidence.text for w in PAIRING_WORDS)
         s, o = sorted((ka, kb))

@@ -102,7 +102,9 @@ def short_forms(name: str, level: int) -> list[str]:
     least one character long.
 
     >>> short_forms("内蒙古自治区", 1), short_forms("延边朝鲜族自治州", 2)
-    (['内蒙古'], ['延边'])
+    (['内蒙古'], ['延边', '延边州'])
+    >>> short_forms("景宁畲族自治县", 3)
+    ['景宁', '景宁县']
     >>> short_forms("浦东新区", 3), short_forms("清新区", 3), short_forms("管城回族区", 3)
     (['浦东'], ['清新'], ['管城'])
     >>> short_forms("新桥镇", 4)
@@ -115,6 +117,9 @@ def short_forms(name: str, level: int) -> list[str]:
             stem = name[: -len(suffix)]
             if suffix.startswith("自治"):
                 stem = _strip_nationalities(stem)
+                if level > 1:
+                    # 景宁县, 延边州, 鄂温克旗: the stem keeps the level in writing too
+                    return [stem, stem + suffix[-1]]
             return [stem]
     if len(name) > 1 and name[-1] in _SIMPLE_SUFFIXES:
         stem = name[:-1]

@@ -169,6 +169,36 @@ def test_traditional_text_links_the_same_places_and_keeps_its_script(nlp: Langua
     assert ("木渎镇", "吴中区") in relations(ex, "locatedIn")
 
 
+@pytest.mark.parametrize("text, invented", [
+    ("该镇坚持文旅兴镇、工业强镇，推动高质量发展。", {"兴镇", "工业强镇", "强镇"}),
+    ("全县上下坚持科技兴县，生态立县。", {"兴县", "立县"}),
+    ("浙江省丽水市景宁县代表团前来考察。", {"宁县"}),
+    ("代县长王某出席会议并讲话。", {"代县"}),
+])
+def test_words_that_only_end_like_a_place_are_no_place(
+    nlp: Language, text: str, invented: set[str]
+) -> None:
+    labels = {e.label for e in nlp_places(extract(nlp, text))}
+    assert not labels & invented, labels
+
+
+def test_a_one_character_county_name_is_still_found_after_its_province(nlp: Language) -> None:
+    ex = extract(nlp, "湖南省南县与陕西省洋县签订合作协议。")
+    assert {"南县", "洋县"} <= {e.label for e in nlp_places(ex)}
+
+
+def test_an_autonomous_county_written_with_its_level_is_linked(nlp: Language) -> None:
+    # 景宁县 is how 景宁畲族自治县 is written; it is no former name of another county
+    ex = extract(nlp, "浙江省景宁县与邻县开展交流。")
+    entity = place(ex, "331127")
+    assert entity.label == "景宁畲族自治县" and "景宁县" in entity.alt_labels
+
+
+def nlp_places(ex: Extraction) -> list[Entity]:
+    places = {"Province", "City", "District", "County", "Township", "Subdistrict", "Village"}
+    return [e for e in ex.entities.values() if e.cls in places]
+
+
 def test_an_ambiguous_town_without_context_stays_unlinked(nlp: Language) -> None:
     ex = extract(nlp, "随后，新桥镇举办了农民画展。")
     town = by_label(ex, "新桥镇")

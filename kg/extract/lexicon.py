@@ -144,6 +144,13 @@ BARE_ORG_WORDS: frozenset[str] = frozenset(
 #: article's own division: 区司法局, 县委组织部, 镇团委.
 LEVEL_PREFIXES: dict[str, str] = {"区": "District", "县": "County", "市": "City", "镇": "Township"}
 
+#: The level characters of division names that may have a one-character stem (南县, 兴镇).
+ONE_CHARACTER_STEM_LEVELS = frozenset("县镇乡区市")
+#: The verb of a four-character development slogan: 文旅兴镇, 工业强县, 生态立区, 旅游富村.
+SLOGAN_VERBS = frozenset("兴强立富")
+#: A character that makes a level character the start of a title (县长, 镇长, 区委 is not one).
+TITLE_AFTER_LEVEL = frozenset("长")
+
 # --------------------------------------------------------------------------
 # Administrative suffixes of places that the gazetteer does not list.
 # --------------------------------------------------------------------------

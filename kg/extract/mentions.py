@@ -270,6 +270,8 @@ class NameIndex:
     lengths_by_end: dict[str, tuple[int, ...]]
     #: matches one character that ends some full name
     name_end: re.Pattern[str]
+    #: the first two characters of the names longer than three (景宁 of 景宁畲族自治县)
+    long_prefixes: frozenset[str] = frozenset()
 
 
 def _lengths_by_char(names: Iterable[str], at: int) -> dict[str, tuple[int, ...]]:
@@ -302,8 +304,10 @@ def name_index(gaz: Gazetteer) -> NameIndex:
         short = gaz.known_names(allow_short=True) - names
         by_end = _lengths_by_char(names, -1)
         short_lengths = _lengths_by_char(short, 0)
+        long_prefixes = frozenset(n[:2] for n in names | short if len(n) > 3)
         index = NameIndex(
-            names, short, short_lengths, _one_of(short_lengths), by_end, _one_of(by_end)
+            names, short, short_lengths, _one_of(short_lengths), by_end, _one_of(by_end),
+            long_prefixes,
         )
         _NAME_INDEXES[id(gaz)] = index
     return index
@@ -330,6 +334,8 @@ def find_gazetteer_places(text: str, gaz: Gazetteer) -> list[Mention]:
         if _level_word_of_body(text, start, hit):
             continue
         if _is_generic_division(hit) and not _after_parent(text, start, hit, gaz):
+            continue
+        if _is_tail_of_longer_word(text, start, hit, index):
             continue
         divs = gaz.candidates(hit)
         cls = gaz.entity_class(divs[0]) if divs else "Township"
@@ -371,6 +377,32 @@ def _after_parent(text: str, start: int, name: str, gaz: Gazetteer) -> bool:
                 if len(form) >= 2 and before.endswith(form):
                     return True
     return False
+
+
+def _is_tail_of_longer_word(text: str, start: int, name: str, index: NameIndex) -> bool:
+    """A one-character division name (宁县, 兴镇) glued to the word before it.
+
+    Why: such names are the last two characters of many longer words, and the
+    scan finds them there: 景宁县 (written for 景宁畲族自治县) gives 宁县, the
+    slogans 文旅兴镇 and 科技兴县 give 兴镇 and 兴县, and 县长 after 代
+    ("acting") gives 代县. The name is refused
+    when the character before it and its own first one start a longer division
+    name, when it is the end of a four-character slogan (two characters, then
+    兴/强/立/富, then the level), or when its level character opens a title
+    (县长, 镇长).
+    """
+    if len(name) != 2 or name[-1] not in lx.ONE_CHARACTER_STEM_LEVELS:
+        return False
+    after = text[start + 2 : start + 3]
+    if after in lx.TITLE_AFTER_LEVEL:
+        return True
+    before = text[max(0, start - 2) : start]
+    if not before or not _HAN_RE.match(before[-1]):
+        return False
+    if before[-1] + name[0] in index.long_prefixes:
+        return True
+    return (name[0] in lx.SLOGAN_VERBS and len(before) == 2
+            and _HAN_RE.match(before[0]) is not None)
 
 
 def _level_word_of_body(text: str, start: int, name: str) -> bool:
@@ -454,6 +486,8 @@ def find_unlisted_places(
         stem = text[start:suf_start]
         if len(stem) < 2 or stem in lx.NOT_PLACE_STEMS or stem[-1] in lx.NOT_PLACE_STEMS:
             continue
+        if len(stem) == 3 and stem[-1] in lx.SLOGAN_VERBS:
+            continue  # 工业强镇, 文旅兴村: a slogan (noun, verb, level), not a place
         if any(p in occupied for p in range(start, end)):
             # stem glued to a known place: 木渎镇灵岩村 → keep only the village part
             while start < suf_start and start in occupied:

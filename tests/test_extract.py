@@ -194,6 +194,12 @@ def test_an_autonomous_county_written_with_its_level_is_linked(nlp: Language) ->
     assert entity.label == "景宁畲族自治县" and "景宁县" in entity.alt_labels
 
 
+def test_corridors_circles_and_economic_zones_are_regions(nlp: Language) -> None:
+    ex = extract(nlp, "青溪镇主动融入G60科创走廊建设，对接南京都市圈和川南经济区。")
+    regions = {e.label for e in ex.entities.values() if e.cls == "Region"}
+    assert {"G60科创走廊", "南京都市圈", "川南经济区"} <= regions
+
+
 def nlp_places(ex: Extraction) -> list[Entity]:
     places = {"Province", "City", "District", "County", "Township", "Subdistrict", "Village"}
     return [e for e in ex.entities.values() if e.cls in places]

@@ -200,6 +200,23 @@ def test_corridors_circles_and_economic_zones_are_regions(nlp: Language) -> None
     assert {"G60科创走廊", "南京都市圈", "川南经济区"} <= regions
 
 
+def test_bare_names_closed_by_a_count_and_a_level_are_places(nlp: Language) -> None:
+    ex = extract(nlp, "青浦区朱家角、金泽、练塘三镇共同发布《协同发展宣言》。")
+    towns = {e.label: e for e in nlp_places(ex) if e.cls == "Township"}
+    assert set(towns) == {"朱家角镇", "金泽镇", "练塘镇"}
+    assert all(e.code and e.code.startswith("310118") for e in towns.values())
+    assert {m.text for e in towns.values() for m, _ in e.mentions} == {"朱家角", "金泽", "练塘"}
+
+
+def test_a_count_that_does_not_match_the_list_names_no_place(nlp: Language) -> None:
+    assert not find_counted("甲乙、丙丁、戊己两镇共同签约。")
+    assert [m.canonical for m in find_counted("甲乙、丙丁两村结对。")] == ["甲乙村", "丙丁村"]
+
+
+def find_counted(text: str) -> list[mn.Mention]:
+    return mn.find_counted_places(text)
+
+
 def nlp_places(ex: Extraction) -> list[Entity]:
     places = {"Province", "City", "District", "County", "Township", "Subdistrict", "Village"}
     return [e for e in ex.entities.values() if e.cls in places]

@@ -178,6 +178,7 @@ class EntityRules:
             found += mn.find_quoted_names(text, ends)
         if "enumerations" in on:
             found += trim_place_prefixes(mn.find_enumerations(text, ends), places)
+            found += mn.find_counted_places(text)
         if "people" in on:
             found += mn.find_people(text, ends)
         if "publications" in on:

@@ -870,6 +870,47 @@ def find_enumerations(text: str, ends_to_starts: dict[int, int]) -> list[Mention
     return found
 
 
+_COUNTED_RE = re.compile(
+    f"((?:[{HAN}]{{2,6}}、)+[{HAN}]{{2,6}})(?:等)?([两二三四五六七八九十])(街道|镇|乡|村|县|区|市)"
+)
+_COUNTS = {ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+_COUNTED_CLASS = {"街道": "Subdistrict", "镇": "Township", "乡": "Township", "村": "Village",
+                  "县": "County", "区": "District", "市": "City"}
+
+
+def find_counted_places(text: str) -> list[Mention]:
+    """The places of ``A、B、C三镇`` and ``甲、乙两村``, named by their bare stems.
+
+    Why: when a list is closed by a count and a level (三镇, 两村), each item
+    is a division of that level even when it is written without its suffix,
+    and its name is the stem with the level (A镇). The count must equal the
+    number of items, so an ordinary list before 三镇 is left alone. The first
+    item starts after the last level character in it (区A: a district written
+    before the list locates it, it is not part of the name).
+    """
+    found: list[Mention] = []
+    for m in _COUNTED_RE.finditer(text):
+        pieces = m.group(1).split("、")
+        if len(pieces) != _COUNTS[m.group(2)]:
+            continue
+        level = m.group(3)
+        pos = m.start(1)
+        for idx, piece in enumerate(pieces):
+            s, e = pos, pos + len(piece)
+            pos = e + 1
+            if idx == 0:
+                cut = max(piece.rfind(ch) for ch in "省市区县镇乡")
+                if 0 <= cut < len(piece) - 2:
+                    s += cut + 1
+            item = text[s:e]
+            if len(item) < 2 or len(item) > 4:
+                continue
+            canonical = item if item.endswith(level) else item + level
+            found.append(Mention(s, e, item, _COUNTED_CLASS[level], "place.counted",
+                                 canonical=canonical if canonical != item else None))
+    return found
+
+
 def _item_class(item: str, default: str) -> str:
     """The class of an enumerated item: its own suffix, else what the list says.
 
@@ -1000,6 +1041,7 @@ _RULE_PRIORITY = {
     "publication.reported_by": 7,
     "publication.site_lead": 7,
     "enumeration.item": 7,
+    "place.counted": 7,
     "enumeration.head": 7,
     "org.suffix": 6,
     "region.suffix": 6,

@@ -55,12 +55,13 @@ def link_places(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, Divisi
     than a district.
     """
     places = [m for m in mentions if is_place(m)]
-    names = [m.text for m in places if m.rule != "place.short_form"]
+    # a counted item (A of A、B两镇) is looked up by its name with the level (A镇)
+    names = [m.canonical or m.text for m in places if m.rule != "place.short_form"]
     full = gaz.resolve(names) if names else {}
     linked: dict[int, Division | None] = {}
     for m in places:
         if m.rule != "place.short_form":
-            linked[id(m)] = full.get(m.text)
+            linked[id(m)] = full.get(m.canonical or m.text)
     anchors = [d for d in linked.values() if d is not None]
     anchor_provinces = {_province_code(gaz, d) for d in anchors}
     for m in places:

@@ -213,6 +213,18 @@ def test_a_count_that_does_not_match_the_list_names_no_place(nlp: Language) -> N
     assert [m.canonical for m in find_counted("甲乙、丙丁两村结对。")] == ["甲乙村", "丙丁村"]
 
 
+def test_every_member_of_an_enumerated_subject_publishes(nlp: Language) -> None:
+    text = "现场，青溪镇、白沙镇、柳塘镇三镇代表共同签署协议，发布《环湖协同发展宣言》。"
+    ex = extract(nlp, text)
+    issuers = {o for s, o in relations(ex, "publishedBy") if s == "环湖协同发展宣言"}
+    assert issuers == {"青溪镇", "白沙镇", "柳塘镇"}
+
+
+def test_a_speakers_body_is_not_the_issuer(nlp: Language) -> None:
+    ex = extract(nlp, "青溪镇党委负责人表示，该镇出台了《关于加强基层治理的意见》。")
+    assert ("关于加强基层治理的意见", "青溪镇党委") not in relations(ex, "publishedBy")
+
+
 def find_counted(text: str) -> list[mn.Mention]:
     return mn.find_counted_places(text)
 

@@ -415,7 +415,7 @@ def _keep_nested(m: mn.Mention) -> bool:
 #: Relation rule families of ``kg_relations``; any can be switched off in the config.
 RELATION_RULE_FAMILIES = (
     "containment", "place_chain", "cooperation", "group_words", "membership", "brands",
-    "leadership", "settling", "landing", "venues", "inclusion", "gazetteer",
+    "leadership", "settling", "landing", "venues", "inclusion", "publishing", "gazetteer",
 )  # fmt: skip
 
 
@@ -512,6 +512,7 @@ SENTENCE_RULES = (
     ("landing", rel.landing),
     ("venues", rel.venues),
     ("inclusion", rel.inclusion),
+    ("publishing", rel.publishing),
 )
 
 

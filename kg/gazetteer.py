@@ -116,10 +116,11 @@ def short_forms(name: str, level: int) -> list[str]:
         if name.endswith(suffix) and len(name) - len(suffix) >= min_stem:
             stem = name[: -len(suffix)]
             if suffix.startswith("自治"):
-                stem = _strip_nationalities(stem)
-                if level > 1:
-                    # 景宁县, 延边州, 鄂温克旗: the stem keeps the level in writing too
-                    return [stem, stem + suffix[-1]]
+                stripped = _strip_nationalities(stem)
+                if level > 1 and stripped != stem and not stripped.endswith("族"):
+                    # 景宁县, 延边州: the stem keeps the level in writing too
+                    return [stripped, stripped + suffix[-1]]
+                stem = stripped
             return [stem]
     if len(name) > 1 and name[-1] in _SIMPLE_SUFFIXES:
         stem = name[:-1]

@@ -230,7 +230,61 @@ def document_ox_triples(ex: Extraction) -> set[OxTriple]:
     for r in ex.relations:
         if r.subject in iris and r.object in iris:
             triples.update(_relation_triples(r, iris, graph))
+    triples.update(_division_chain_triples(ex, iris, graph, sentence_of))
     return triples
+
+
+#: The rule recorded on the ``locatedIn`` links that come from the division list alone.
+DIVISION_CHAIN_RULE = "gazetteer.division_chain"
+
+
+def _division_chain_triples(
+    ex: Extraction, iris: dict[str, ox.NamedNode], graph: _DocumentGraph,
+    sentence_of: SentenceFinder,
+) -> Iterator[OxTriple]:
+    """Each linked place's ``locatedIn`` chain up to its province, from the division list.
+
+    Why: a town named without its county (or under a county-level city) must
+    still answer "which district is it in". The divisions above it that the
+    article does not name are written as ``kg:AdministrativeDivision`` nodes
+    (label, code, level), not as entities of the article, since the article
+    never mentions them; the chain stops at the first division the article
+    does name, which the text's own links (or the extractor's gazetteer links)
+    take further. Each link is a statement with the rule
+    ``gazetteer.division_chain``, pointing at the place's first mention.
+    """
+    gaz = get_gazetteer()
+    named = {e.code for e in ex.entities.values() if e.code}
+    for key, ent in sorted(ex.entities.items()):
+        if not ent.code or not ent.mentions:
+            continue
+        first = ent.mentions[0][0]
+        idx = sentence_of(first.start)
+        child = iris[key]
+        for parent in gaz.parents(ent.code):
+            if parent.code in named:
+                break
+            pnode = ox.NamedNode(_place_iri(parent.code))
+            yield pnode, _TYPE, _kg("AdministrativeDivision")
+            yield pnode, _LABEL, _hans(parent.name)
+            yield pnode, _kg("officialCode"), ox.Literal(parent.code)
+            yield pnode, _kg("adminLevel"), _integer(parent.level)
+            yield child, _kg("locatedIn"), pnode
+            node = ox.NamedNode(_statement_iri(graph.quoted_id, child.value,
+                                               _kg("locatedIn").value, pnode.value))
+            yield node, _TYPE, _kg("Statement")
+            yield node, _rdf("subject"), child
+            yield node, _rdf("predicate"), _kg("locatedIn")
+            yield node, _rdf("object"), pnode
+            yield node, _kg("inDocument"), graph.node
+            if idx is not None:
+                yield node, _kg("sentence"), graph.sentence(idx)
+            yield node, _kg("startOffset"), _integer(first.start)
+            yield node, _kg("endOffset"), _integer(first.end)
+            yield node, _kg("text"), ox.Literal(first.text)
+            yield node, _kg("rule"), ox.Literal(DIVISION_CHAIN_RULE)
+            yield node, _kg("confidence"), _decimal(1.0)
+            child = pnode
 
 
 class _DocumentGraph:

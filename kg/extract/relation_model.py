@@ -570,8 +570,26 @@ class RelationClassifier:
         found = list(classify(model, doc_featurizer(doc), candidates, doc._.kg_keys,
                               doc._.kg_entities, doc._.kg_sentences, doc_text(doc),
                               self.pool_lists))
+        found = [r for r in found if not contradicts_division_list(r, doc._.kg_entities)]
         doc._.kg_relations = dedupe_relations(kept + found)
         return doc
+
+
+def contradicts_division_list(r: Relation, entities: dict[str, Entity]) -> bool:
+    """A predicted ``locatedIn`` between two linked divisions the list does not nest.
+
+    Why: the division list is certain where the classifier guesses; a town
+    named after another town's city (甲市A镇与B镇签约) is not in that city
+    when its code says otherwise.
+    """
+    if r.predicate != "locatedIn":
+        return False
+    inner, outer = entities.get(r.subject), entities.get(r.object)
+    if inner is None or outer is None or not (inner.code and outer.code):
+        return False
+    from kg.gazetteer import get_gazetteer
+
+    return outer.code not in {d.code for d in get_gazetteer().parents(inner.code)}
 
 
 def dedupe_relations(relations: Sequence[Relation]) -> list[Relation]:

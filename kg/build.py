@@ -74,6 +74,7 @@ from kg.resources import (
     learned_models_enabled,
     ner_model_dir,
     ner_model_enabled,
+    relation_classifier_enabled,
 )
 from kg.store import GraphStore, TrigBlocks, damaged_store_error, named_graph_block
 from kg.terms import Triple, ntriples, ntriples_line, to_rdflib_term
@@ -364,7 +365,8 @@ def extractor_fingerprint(ner: bool | None = None, learned: bool | None = None) 
     them. The digest covers the code of the extraction modules, the files of
     the shipped NER model, the versions of the packages that carry data
     (gazetteer, dictionaries), whether the NER is used (``KG_NO_NER``), and the
-    trained tagger and relation classifier when they are used (``KG_NO_LEARNED``).
+    trained tagger and relation classifier when they are used (``KG_NO_LEARNED``,
+    ``KG_RELATION_MODEL``).
     It is stored with each document (``kg:extractor``); a document stored by
     another extractor is extracted again.
     """
@@ -374,13 +376,14 @@ def extractor_fingerprint(ner: bool | None = None, learned: bool | None = None) 
         ner = ner_model_enabled()
     if learned is None:
         learned = learned_models_enabled()
-    digest = hashlib.sha256(f"ner={ner}\nlearned={learned}\n".encode())
+    relations = learned and relation_classifier_enabled()
+    digest = hashlib.sha256(f"ner={ner}\nlearned={learned}\nrelations={relations}\n".encode())
     package = Path(__file__).resolve().parent
     files = sorted({f for pattern in EXTRACTION_MODULES for f in package.glob(pattern)})
     if ner:
         files += sorted(f for f in ner_model_dir().rglob("*") if f.is_file())
     if learned:
-        files += list(learned_model_paths())
+        files += [p for p in learned_model_paths() if relations or p.suffix != ".npz"]
     for path in files:
         digest.update(f"{path.relative_to(package).as_posix()}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

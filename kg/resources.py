@@ -98,6 +98,21 @@ def learned_model_paths() -> tuple[Path, ...]:
     return tuple(models_dir() / name for name in LEARNED_MODEL_FILES)
 
 
+#: The trained relation classifier is not part of the default pipeline. Measured by
+#: cross-validation over the 40 dev articles (``benchmarks/results/crossval.md``), the
+#: rules' relations with the tagger's mentions score higher than the same with the
+#: classifier's relations added: the classifier adds more wrong ``locatedIn``,
+#: ``cooperatesWith`` and ``memberOf`` statements than right ones. ``KG_RELATION_MODEL=1``
+#: adds it (for experiments and for retrained classifiers).
+RELATION_CLASSIFIER_BY_DEFAULT = False
+
+
+def relation_classifier_enabled() -> bool:
+    """Whether builds add the trained relation classifier's relations to the rules'."""
+    wanted = os.environ.get("KG_RELATION_MODEL", "1" if RELATION_CLASSIFIER_BY_DEFAULT else "0")
+    return wanted == "1" and learned_models_enabled()
+
+
 def learned_models_enabled() -> bool:
     """Whether builds use the trained tagger and relation classifier.
 

@@ -104,6 +104,7 @@ def cross_validate(
     """
     from kg.extract.pipeline import build_pipeline, extract_document
     from kg.graph import document_triples
+    from kg.resources import ner_model_enabled
 
     tagger_settings = tagger_settings or TaggerSettings()
     started = time.perf_counter()
@@ -156,6 +157,7 @@ def cross_validate(
             if relation_paths[i]:
                 config["kg_relation_classifier"] = {"model_path": relation_paths[i]}
             nlp = build_pipeline(
+                use_model=ner_model_enabled(),  # as a build runs it
                 use_learned=use_tagger or use_relations,
                 use_tagger=use_tagger,
                 use_relation_model=use_relations,

@@ -26,7 +26,12 @@ from kg.extract import (
 )
 from kg.extract.tokenizer import TOKENIZER_NAME
 from kg.model import CleanDocument, Entity, Extraction, Relation, Span
-from kg.resources import common_jieba_words, learned_models_enabled, ner_model_enabled
+from kg.resources import (
+    common_jieba_words,
+    learned_models_enabled,
+    ner_model_enabled,
+    relation_classifier_enabled,
+)
 from kg.statistical_ner import DOC_TEXT_KEY
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
@@ -109,15 +114,17 @@ def _quiet_jieba() -> None:
 def default_pipeline(use_model: bool | None = None, use_learned: bool | None = None) -> Language:
     """One pipeline per process (workers load it once).
 
-    By default the trained NER, mention tagger and relation classifier join the
-    pipeline when their models ship with the package; ``KG_NO_NER=1`` and
-    ``KG_NO_LEARNED=1`` turn them off (for ablations).
+    By default the trained NER and mention tagger join the pipeline when their
+    models ship with the package; ``KG_NO_NER=1`` and ``KG_NO_LEARNED=1`` turn
+    them off (for ablations). The relation classifier joins only with
+    ``KG_RELATION_MODEL=1`` (see ``kg.resources.RELATION_CLASSIFIER_BY_DEFAULT``).
     """
     if use_model is None:
         use_model = ner_model_enabled()
     if use_learned is None:
         use_learned = learned_models_enabled()
-    return build_pipeline(use_model=use_model, use_learned=use_learned)
+    return build_pipeline(use_model=use_model, use_learned=use_learned,
+                          use_relation_model=use_learned and relation_classifier_enabled())
 
 
 def extract_document(doc: CleanDocument, nlp: Language | None = None) -> Extraction:

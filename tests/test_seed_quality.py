@@ -61,7 +61,8 @@ def test_cross_regional_alliance_lists_both_towns_with_their_divisions(seed_buil
     assert "金山区" in fengjing["parents"] and fengjing["parents"].endswith("上海市")
     assert xindai["provinces"] == "浙江省"
     assert xindai["cities"] == "平湖市"
-    assert xindai["parents"] == "平湖市 › 浙江省"
+    # the article names no 嘉兴市; the division list completes the chain
+    assert xindai["parents"] == "平湖市 › 嘉兴市 › 浙江省"
     assert all(r["crossRegional"] == "true" for r in rows)
 
 

@@ -6,8 +6,9 @@ in the text. The genre articles are what users feed kg. They are read where
 they are (``kg build`` reads JSON lines), never copied into the repository.
 
 For each variant (rules only, ``KG_NO_LEARNED=1``; rules with the trained
-tagger and relation classifier, the default) two builds run in fresh child
-processes, one process each, without the HTML:
+tagger, the default; and with the relation classifier too,
+``KG_RELATION_MODEL=1``) two builds run in fresh child processes, one process
+each, without the HTML:
 
 - one article: the fixed cost (start-up, model loading, store, export);
 - all articles: the fixed cost plus the work that grows with the text.
@@ -34,7 +35,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENRE = REPO_ROOT.parent / "shared" / "data" / "genre" / "genre.jsonl"
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "bench_genre.md"
-VARIANTS = (("rules only", {"KG_NO_LEARNED": "1"}), ("rules + trained models", {}))
+VARIANTS = (
+    ("rules only", {"KG_NO_LEARNED": "1"}),
+    ("rules + tagger (the default)", {}),
+    ("rules + tagger + relation classifier", {"KG_RELATION_MODEL": "1"}),
+)
 
 
 def _child_build(corpus: str, out: str) -> None:

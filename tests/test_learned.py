@@ -182,6 +182,20 @@ def test_the_shipped_pipeline_finds_an_unsuffixed_company_and_an_alliance():
                                           for r in ex.relations]
 
 
+def test_the_tagger_keeps_an_alliance_named_by_its_suffix():
+    """The tagger vetoes guessed names only: an unquoted …党建联盟 the rules found stays."""
+    from kg.clean import clean_document
+    from kg.extract.pipeline import build_pipeline, extract_document
+
+    text = "青溪镇、白沙镇、柳塘镇共同组建环湖党建联盟。联盟将定期开展活动。"
+    nlp = build_pipeline(use_learned=True, use_relation_model=False)
+    ex = extract_document(clean_document(RawDocument(source="t", text=text)), nlp)
+    labels = {e.label: e.cls for e in ex.entities.values()}
+    assert labels.get("环湖党建联盟") == "Alliance", labels
+    members = {ex.entities[r.subject].label for r in ex.relations if r.predicate == "memberOf"}
+    assert members == {"青溪镇", "白沙镇", "柳塘镇"}
+
+
 def crf_attributes(model, dump) -> set[str]:
     """The feature strings a crfsuite model knows, read from its text dump."""
     load_tagger(str(model)).dump(str(dump))

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.clean import clean_document
-from kg.evaluate import evaluate_folder, micro_average
+from kg.evaluate.score import evaluate_folder, micro_average
 from kg.extract.components import ENTITY_RULE_FAMILIES, RELATION_RULE_FAMILIES
 from kg.extract.pipeline import build_pipeline, extract_document
-from kg.graph import document_triples
-from kg.ingest import iter_documents
+from kg.graph.document import document_triples
 from kg.model import Failure
+from kg.read.clean import clean_document
+from kg.read.ingest import iter_documents
 from kg.resources import ner_model_available
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -198,7 +198,7 @@ def fresh_build(corpus: Path, name: str, workers: int) -> dict[str, object]:
 
 
 def count_triples(out: Path) -> int:
-    from kg.store import GraphStore
+    from kg.store.graphstore import GraphStore
 
     with GraphStore.open(out, create=False, read_only=True) as store:
         return store.triple_count()

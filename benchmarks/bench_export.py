@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.store import EXPORT_PREFIXES, GraphStore
+from kg.store.graphstore import EXPORT_PREFIXES, GraphStore
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"

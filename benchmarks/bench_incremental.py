@@ -41,7 +41,7 @@ CORPUS = BENCH / "corpus" / "incremental"
 sys.path.insert(0, str(BENCH))
 from corpus import write_corpus  # noqa: E402
 
-from kg.store import TRIG_INDEX_FILENAME  # noqa: E402
+from kg.store.graphstore import TRIG_INDEX_FILENAME  # noqa: E402
 
 BASE_DOCS, ADDED = 1000, 5
 
@@ -92,7 +92,7 @@ def main() -> None:
     if not (built / TRIG_INDEX_FILENAME).is_file():
         # a base built before graph.trig had its index: one export writes it, as the
         # first build after an upgrade does
-        from kg.store import GraphStore
+        from kg.store.graphstore import GraphStore
 
         with GraphStore.open(built) as store:
             store.export()

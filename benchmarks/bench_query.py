@@ -2,13 +2,13 @@
 
 The same queries run, in the same process and on the same data, through:
 
-* ``kg``: :func:`kg.query.run_query` on the GraphStore (Oxigraph's engine,
-  triple patterns in the order :mod:`kg.query_plan` picks, results converted
+* ``kg``: :func:`kg.store.query.run_query` on the GraphStore (Oxigraph's engine,
+  triple patterns in the order :mod:`kg.store.query_plan` picks, results converted
   to rdflib terms), as ``kg query`` does, with the store's pattern sizes,
   plans and converted terms kept between runs as in a notebook or a
   long-lived process;
 * ``kg, cold``: the same with all of that dropped before every run
-  (:func:`kg.query.clear_query_caches`), as the first query of a ``kg query``
+  (:func:`kg.store.query.clear_query_caches`), as the first query of a ``kg query``
   process pays it;
 * ``rdflib+oxrdflib``: ``GraphStore.rdflib_dataset().query`` (rdflib's API,
   the query evaluated by Oxigraph through oxrdflib);
@@ -147,7 +147,7 @@ def source_build(docs: int) -> Path:
 
 def copy_name(iri: str, copy: int, doc_ids: dict[str, str]) -> str:
     """The IRI of a document-specific node in copy number ``copy`` (others unchanged)."""
-    from kg.vocab import DATA_BASE
+    from kg.base.vocab import DATA_BASE
 
     for kind in ("doc/", "sent/", "mention/", "stmt/"):
         prefix = DATA_BASE + kind
@@ -168,8 +168,8 @@ def make_store(source: Path, target: Path, min_triples: int) -> int:
     """
     import pyoxigraph as ox
 
-    from kg.merge import is_document_graph, update_merges
-    from kg.store import GraphStore
+    from kg.store.graphstore import GraphStore
+    from kg.store.merge import is_document_graph, update_merges
 
     shutil.rmtree(target, ignore_errors=True)
     with GraphStore.open(source, create=False, read_only=True) as src:
@@ -207,7 +207,7 @@ def make_store(source: Path, target: Path, min_triples: int) -> int:
 
 
 def queries() -> dict[str, tuple[str, dict[str, str]]]:
-    from kg.query import list_named_queries
+    from kg.store.query import list_named_queries
 
     found: dict[str, tuple[str, dict[str, str]]] = {}
     for named in list_named_queries():
@@ -231,8 +231,8 @@ def main() -> None:
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from kg.query import clear_query_caches, param_term, run_query
-    from kg.store import SERIALISATION_PREFIXES, GraphStore, to_ox_term
+    from kg.store.graphstore import SERIALISATION_PREFIXES, GraphStore, to_ox_term
+    from kg.store.query import clear_query_caches, param_term, run_query
 
     started = time.perf_counter()
     info = machine()

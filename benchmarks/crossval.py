@@ -27,8 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-from kg.evaluate import format_breakdown, micro_average
-from kg.extract.crossval import cross_validate
+from kg.evaluate.crossval import cross_validate
+from kg.evaluate.score import format_breakdown, micro_average
 from kg.extract.training import read_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +54,10 @@ def tuned_on_rows(dev: Path):
     """The shipped pipeline (models trained on every dev article) on the dev set."""
     from rdflib import Graph
 
-    from kg.evaluate import load_gold, score_graph
+    from kg.evaluate.score import load_gold, score_graph
     from kg.extract.annotations import load_gold_folder
     from kg.extract.pipeline import build_pipeline, extract_document
-    from kg.graph import document_triples
+    from kg.graph.document import document_triples
     from kg.resources import ner_model_enabled
 
     out = {}

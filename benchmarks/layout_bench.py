@@ -7,7 +7,7 @@ overlapping nodes and labels. Three candidates are laid out on the same view
 * ``force``: the per-component force layout alone (networkx's spring layout up
   to ``SPRING_LIMIT`` nodes, the cut-off layout above), scaled so that nodes are
   ``NODE_SPACING`` from their nearest neighbour: the viewer before issue 22;
-* ``force + separate``: the same, then :func:`kg.layout.separate` on each node's
+* ``force + separate``: the same, then :func:`kg.explore.layout.separate` on each node's
   footprint (its disc and its label), which is what the viewer does now;
 * ``vis stabilised``: vis-network's own physics (Barnes-Hut) run once in
   headless Chromium from the ``force`` positions, then frozen.
@@ -35,11 +35,11 @@ sys.path.insert(0, str(BENCH.parent / "tests"))
 from browser import chromium, wait_until_drawn  # noqa: E402
 from viz_bench import OUT, genre_store  # noqa: E402
 
-from kg import layout as kg_layout  # noqa: E402
-from kg.analytics import pagerank  # noqa: E402
-from kg.netgraph import simple_undirected, to_networkx  # noqa: E402
-from kg.store import GraphStore  # noqa: E402
-from kg.viz import _node_size, footprint, initial_view, write_html  # noqa: E402
+from kg.explore import layout as kg_layout  # noqa: E402
+from kg.explore.analytics import pagerank  # noqa: E402
+from kg.explore.netgraph import simple_undirected, to_networkx  # noqa: E402
+from kg.explore.viz import _node_size, footprint, initial_view, write_html  # noqa: E402
+from kg.store.graphstore import GraphStore  # noqa: E402
 
 
 def measure(points: np.ndarray, sizes: np.ndarray, radii: np.ndarray) -> tuple[int, int, float]:

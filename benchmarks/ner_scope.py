@@ -40,11 +40,11 @@ import sys
 import time
 from pathlib import Path
 
-import kg.statistical_ner as statistical_ner
-from kg.clean import clean_document
+import kg.extract.ner as statistical_ner
+from kg.extract.ner_train import prf, read_sighan_test
 from kg.extract.pipeline import build_pipeline, extract_document
 from kg.model import RawDocument
-from kg.ner_train import prf, read_sighan_test
+from kg.read.clean import clean_document
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))

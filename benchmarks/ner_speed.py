@@ -23,8 +23,8 @@ from pathlib import Path  # noqa: E402
 
 import jieba  # noqa: E402
 
-from kg.ner_train import DEFAULT_TEST_FILE, read_sighan_test  # noqa: E402
-from kg.statistical_ner import load_ner_model, predict_spans  # noqa: E402
+from kg.extract.ner import load_ner_model, predict_spans  # noqa: E402
+from kg.extract.ner_train import DEFAULT_TEST_FILE, read_sighan_test  # noqa: E402
 
 
 def best_seconds(run: Callable[[], object], repeat: int) -> float:

@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from browser import CHROMIUM, chromium, click_node, wait_until_drawn  # noqa: E402
 from sample_graph import KGID, GraphBuilder, org_iri, place_iri  # noqa: E402
 
-from kg.viz import write_html  # noqa: E402
+from kg.explore.viz import write_html  # noqa: E402
 
 OUT = REPO / "benchmarks" / "results" / "tmp"
 GENRE = REPO.parent / "shared" / "data" / "genre" / "genre.jsonl"
@@ -219,8 +219,8 @@ def main() -> None:
     with chromium() as browser:
         for name, size in graphs:
             if size < 0:
-                from kg.netgraph import to_networkx
-                from kg.store import GraphStore
+                from kg.explore.netgraph import to_networkx
+                from kg.store.graphstore import GraphStore
 
                 folder = genre_store(-size)  # built once, outside the clock
                 started = time.perf_counter()

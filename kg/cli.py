@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def _read_graph(directory: Path):
     """The union graph of a build directory, read without taking the writer's lock."""
-    from kg.store import GraphStore
+    from kg.store.graphstore import GraphStore
 
     with GraphStore.open(directory, create=False, read_only=True) as store:
         return store.rdflib_graph()
@@ -49,7 +49,7 @@ def skipped_summary(skipped: list) -> str:
     """One line for the files of the input folders that kg does not read."""
     from collections import Counter
 
-    from kg.ingest import MEDIA_TYPES
+    from kg.read.ingest import MEDIA_TYPES
 
     kinds = Counter(item.suffix for item in skipped)
     counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(kinds.items()))
@@ -135,7 +135,7 @@ def print_result(result, fmt: str, labels: dict[str, str]) -> None:
     """A query's answer on stdout; a table fits the terminal (or $COLUMNS), a pipe gets it whole."""
     import os
 
-    from kg import query as q
+    from kg.store import query as q
 
     if fmt != "table":
         out.print(q.format_result(result, fmt), markup=False, end="")
@@ -241,8 +241,8 @@ def query(
     Example: kg query build --named cross-regional-alliances
     Example: kg query --endpoint http://127.0.0.1:7878 --named documents
     """
-    from kg import query as q
-    from kg.store import damaged_store_error
+    from kg.store import query as q
+    from kg.store.graphstore import damaged_store_error
 
     if endpoint and directory is not None and sparql is None:
         directory, sparql = None, directory  # with --endpoint the one argument is the query
@@ -265,7 +265,7 @@ def query(
         if plan and endpoint:
             raise KgError("--plan shows how a graph directory runs a query, not an endpoint")
         if endpoint:
-            from kg.server import query_endpoint
+            from kg.store.server import query_endpoint
 
             if named is not None:
                 standalone = q.standalone_named_query(named, bindings)
@@ -275,7 +275,7 @@ def query(
         else:
             if directory is None:
                 raise KgError("give a graph directory (or --endpoint URL)")
-            from kg.store import GraphStore
+            from kg.store.graphstore import GraphStore
 
             with GraphStore.open(directory, create=False, read_only=True) as store:
                 if plan:
@@ -292,7 +292,7 @@ def query(
                         result = q.run_query(store, sparql or "", bindings)
                     labels = q.entity_labels(store, result) if fmt == "table" else {}
                     if named and "doc" in bindings and not result.rows:
-                        from kg.names import document_iris
+                        from kg.store.names import document_iris
 
                         if not document_iris(store, bindings["doc"]):
                             raise KgError(
@@ -322,7 +322,7 @@ def merges(
     """
     import json
 
-    from kg.merge import format_merges, merge_report, merge_report_json
+    from kg.store.merge import format_merges, merge_report, merge_report_json
 
     try:
         if fmt not in ("text", "json"):
@@ -349,9 +349,9 @@ def viz(
 
     Example: kg viz build -o graph.html
     """
-    from kg.netgraph import to_networkx
-    from kg.store import GraphStore
-    from kg.viz import write_html
+    from kg.explore.netgraph import to_networkx
+    from kg.explore.viz import write_html
+    from kg.store.graphstore import GraphStore
 
     output = output if output is not None else directory / "graph.html"
     try:
@@ -369,7 +369,7 @@ def validate(directory: Path = typer.Argument(..., help="Graph directory.")) -> 
 
     Example: kg validate build
     """
-    from kg.validate import validate_graph
+    from kg.store.validate import validate_graph
 
     try:
         graph = _read_graph(directory)
@@ -408,7 +408,7 @@ def evaluate(
 
     Example: kg eval ../shared/eval/seed.gold.json build/
     """
-    from kg import evaluate as ev
+    from kg.evaluate import score as ev
 
     try:
         if folds:
@@ -430,13 +430,13 @@ def evaluate(
         raise _fail(exc) from exc
     out.print(report, markup=False)
     if output:
-        from kg.fsutil import atomic_write_text
+        from kg.base.fsutil import atomic_write_text
 
         atomic_write_text(output, report)
 
 
 def _cross_validation_report(folder: Path, folds: int, config: Path, misses: bool) -> str:
-    from kg.extract.crossval import cross_validate, format_cross_validation
+    from kg.evaluate.crossval import cross_validate, format_cross_validation
     from kg.extract.training import read_config
 
     settings = read_config(config, REPO_ROOT)
@@ -480,10 +480,10 @@ def _build_in_memory(paths: list[Path]):
     """Build a graph for scoring without touching any directory."""
     from rdflib import Graph
 
-    from kg.build import process_document
-    from kg.clean import clean_document
-    from kg.ingest import iter_documents
+    from kg.graph.processed import process_document
     from kg.model import Failure
+    from kg.read.clean import clean_document
+    from kg.read.ingest import iter_documents
 
     g = Graph()
     for raw in iter_documents(paths):
@@ -508,7 +508,7 @@ def remove(
 
     Example: kg remove build seeds/000_7df76e14de67d081.txt
     """
-    from kg.build import remove_document
+    from kg.remove import remove_document
 
     try:
         remove_document(directory, doc, endpoint=endpoint)
@@ -526,7 +526,7 @@ def restore(directory: Path = typer.Argument(..., help="Graph directory.")) -> N
 
     Example: kg restore build
     """
-    from kg.store import restore_store
+    from kg.store.graphstore import restore_store
 
     try:
         documents, moved = restore_store(directory)
@@ -543,7 +543,7 @@ def stats(directory: Path = typer.Argument(..., help="Graph directory.")) -> Non
 
     Example: kg stats build
     """
-    from kg.analytics import format_stats, graph_stats
+    from kg.explore.analytics import format_stats, graph_stats
 
     try:
         graph = _read_graph(directory)
@@ -568,19 +568,19 @@ def export(
     Example: kg export build --format csv -o tables/
     Example: kg export build --format graphml -o graph.graphml
     """
-    from kg.analytics import EXPORT_FORMATS
+    from kg.explore.analytics import EXPORT_FORMATS
 
     try:
         if fmt not in ("csv", "xlsx", *EXPORT_FORMATS):
             raise KgError(f"unknown export format {fmt!r}; use one of csv, xlsx, "
                           f"{', '.join(EXPORT_FORMATS)}")
         if fmt in ("csv", "xlsx"):
-            from kg.tables import export_tables
+            from kg.explore.tables import export_tables
 
             for path in export_tables(directory, fmt, output):
                 out.print(f"{fmt}: {path}")
             return
-        from kg.analytics import export as run_export
+        from kg.explore.analytics import export as run_export
 
         graph = _read_graph(directory)
         path = run_export(graph, output, fmt)
@@ -605,7 +605,7 @@ def serve(
 
     Example: kg serve build --port 7878   # then open http://127.0.0.1:7878/
     """
-    from kg.server import serve as run_serve
+    from kg.store.server import serve as run_serve
 
     def announce(url: str) -> None:
         err.print(f"serving {directory} at {url}/ (query page), {url}/viewer, {url}/query "
@@ -628,8 +628,8 @@ def train_ner(
 
     Example: kg train-ner -o training/output --ship
     """
-    from kg.ner_train import ship_model
-    from kg.ner_train import train_ner as run_train
+    from kg.extract.ner_train import ship_model
+    from kg.extract.ner_train import train_ner as run_train
 
     overrides = {"training.max_steps": max_steps} if max_steps else None
     try:
@@ -653,7 +653,7 @@ def eval_ner(
 
     Example: kg eval-ner ../shared/data/ner/msra/testright1.txt
     """
-    from kg.ner_train import evaluate_msra, format_scores
+    from kg.extract.ner_train import evaluate_msra, format_scores
 
     try:
         scores = evaluate_msra(model, test_file)

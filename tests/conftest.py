@@ -48,7 +48,7 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def seed_graph(seed_build: Path) -> Graph:
     """The union graph of the seed build, as rdflib reads it from the store."""
-    from kg.store import GraphStore
+    from kg.store.graphstore import GraphStore
 
     with GraphStore.open(seed_build, create=False, read_only=True) as store:
         return store.rdflib_graph()

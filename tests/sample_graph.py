@@ -15,7 +15,7 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.vocab import DATA_BASE, KG, PREFIXES
+from kg.base.vocab import DATA_BASE, KG, PREFIXES
 
 KGID = Namespace(DATA_BASE)
 

@@ -1,4 +1,4 @@
-"""kg.analytics: statistics of the sample graph, the text report, and the exports."""
+"""kg.explore.analytics: statistics of the sample graph, the text report, and the exports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from sample_graph import ALLIANCE, FENGJING, FORGING, KEMAO, sample_graph
 
-from kg.analytics import (
+from kg.errors import KgError
+from kg.explore.analytics import (
     ExportError,
     display_width,
     export,
@@ -19,8 +20,7 @@ from kg.analytics import (
     pagerank,
     ranked,
 )
-from kg.errors import KgError
-from kg.netgraph import to_networkx
+from kg.explore.netgraph import to_networkx
 
 
 @pytest.fixture(scope="module")

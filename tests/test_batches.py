@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-import kg.build
-from kg.build import BATCH_SIZE, ProcessedDocument, process_documents, run_local
-from kg.clean import clean_document
+import kg.graph.processed
 from kg.extract import pipeline, statistical
 from kg.extract.pipeline import default_pipeline, extract_document, extract_documents
+from kg.graph.processed import ProcessedDocument, process_documents
+from kg.graph.runners import BATCH_SIZE, run_local
 from kg.model import CleanDocument, Failure, RawDocument
+from kg.read.clean import clean_document
 
 ARTICLES = [
     "江苏省苏州市吴中区木渎镇党委书记张建国表示，木渎镇将与胥口镇共建“太湖红帆”党建品牌。",
@@ -90,14 +91,14 @@ def test_one_failing_document_fails_alone(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_a_graph_error_fails_only_its_document(monkeypatch: pytest.MonkeyPatch) -> None:
     docs = cleaned(ARTICLES[:3])
-    original = kg.build.document_lines
+    original = kg.graph.processed.document_lines
 
     def lines(ex):  # type: ignore[no-untyped-def]
         if ex.doc.source == "1.txt":
             raise ValueError("no graph for this one")
         return original(ex)
 
-    monkeypatch.setattr(kg.build, "document_lines", lines)
+    monkeypatch.setattr(kg.graph.processed, "document_lines", lines)
     results = process_documents(docs)
     kinds = [type(r).__name__ for r in results]
     assert kinds == ["ProcessedDocument", "Failure", "ProcessedDocument"]
@@ -114,11 +115,11 @@ def test_run_local_keeps_input_order_across_batches() -> None:
 
 def test_batches_stop_at_a_number_of_documents_or_of_characters() -> None:
     """A batch is held in memory whole: long documents make shorter batches."""
-    from kg.build import _batches
+    from kg.graph.runners import in_batches
 
     lengths = [10, 10, 10, 10, 10, 95, 10, 200, 10, 10]
     docs = cleaned(["木" * n for n in lengths])
-    batches = list(_batches(iter(docs), size=4, max_chars=100))
+    batches = list(in_batches(iter(docs), size=4, max_chars=100))
     assert [[len(d.text) for d in batch] for batch in batches] == [
         [10, 10, 10, 10],  # four documents
         [10, 95],  # 105 characters

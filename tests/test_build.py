@@ -17,11 +17,11 @@ from conftest import SEED_FILE
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from typer.testing import CliRunner
 
+from kg.base.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 from kg.build import build
 from kg.cli import app
 from kg.errors import StoreError
-from kg.store import GraphStore
-from kg.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
+from kg.store.graphstore import GraphStore
 
 #: A 1×1 PNG (signature, IHDR chunk): a binary file with a text name.
 PNG_BYTES = (
@@ -222,8 +222,8 @@ def test_a_changed_document_replaces_its_named_graph(tmp_path: Path) -> None:
 def test_a_graph_from_a_worker_is_checked_before_it_is_stored() -> None:
     import pyoxigraph as ox
 
-    from kg.build import ProcessedDocument, nquads_from_lines
-    from kg.terms import ntriples_line
+    from kg.graph.processed import ProcessedDocument, nquads_from_lines
+    from kg.graph.terms import ntriples_line
 
     doc = URIRef("https://w3id.org/kg-zh/id/doc/0123456789abcdef")
     label = Literal('引号"与\\反斜杠', lang="zh-Hans")

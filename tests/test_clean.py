@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.clean import (
+from kg.model import RawDocument
+from kg.read.clean import (
     clean_document,
     is_chrome,
     is_reading_of,
@@ -20,8 +21,7 @@ from kg.clean import (
     read_metadata_line,
     remove_pinyin_annotations,
 )
-from kg.model import RawDocument
-from kg.normalise import to_simplified
+from kg.read.normalise import to_simplified
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -34,8 +34,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from kg.merge import is_document_graph
-from kg.store import GraphStore, store_path
+from kg.store.graphstore import GraphStore, store_path
+from kg.store.merge import is_document_graph
 
 REPO = Path(__file__).resolve().parents[1]
 KG = Path(sys.executable).parent / "kg"

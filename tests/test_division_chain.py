@@ -16,8 +16,8 @@ import pytest
 from kg.build import build
 from kg.extract.relation_model import contradicts_division_list
 from kg.model import Entity, Relation, Span
-from kg.query import run_named_query, run_query
-from kg.store import GraphStore
+from kg.store.graphstore import GraphStore
+from kg.store.query import run_named_query, run_query
 
 PREFIX = "PREFIX kg: <https://w3id.org/kg-zh/ontology#>\n"
 

@@ -20,8 +20,8 @@ from test_incremental import NEWS, write_news
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.server import query_endpoint, start_server
-from kg.store import GraphStore
+from kg.store.graphstore import GraphStore
+from kg.store.server import query_endpoint, start_server
 
 QUADS_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 DEFAULT_GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

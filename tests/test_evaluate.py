@@ -15,8 +15,9 @@ from urllib.parse import quote
 import pytest
 from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 
+from kg.base.vocab import KG
 from kg.errors import KgError
-from kg.evaluate import (
+from kg.evaluate.score import (
     Counts,
     DocScore,
     EvaluationError,
@@ -28,8 +29,7 @@ from kg.evaluate import (
     parse_gold,
     score_graph,
 )
-from kg.normalise import normalise_name
-from kg.vocab import KG
+from kg.read.normalise import normalise_name
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval"

@@ -13,12 +13,12 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from kg.clean import clean_document
 from kg.extract import mentions as mn
+from kg.extract.gazetteer import get_gazetteer
 from kg.extract.pipeline import PIPE_NAMES, build_pipeline, extract_document
 from kg.extract.tokenizer import TOKENIZER_NAME, JiebaTokenizer
-from kg.gazetteer import get_gazetteer
 from kg.model import Entity, Extraction, RawDocument, Relation
+from kg.read.clean import clean_document
 
 # official codes of the Ministry of Civil Affairs list (public data)
 JIANGSU, SUZHOU, WUZHONG, MUDU = "320000", "320500", "320506", "320506108"
@@ -299,7 +299,7 @@ def test_level_prefix_without_a_known_district_is_not_guessed(nlp: Language) -> 
 
 def test_an_unresolved_level_prefix_stays_inside_its_document(nlp: Language) -> None:
     """Two articles that never name their district: their 区司法局 are two bodies."""
-    from kg.graph import entity_iri
+    from kg.graph.document import entity_iri
 
     text = "日前，区司法局组织法律咨询活动。"
     first = extract(nlp, text)

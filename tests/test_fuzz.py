@@ -36,11 +36,12 @@ from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kg.clean import clean_document
+from kg.base.vocab import ADMIN_CLASSES
 from kg.extract.pipeline import extract_document
-from kg.graph import document_triples
+from kg.graph.document import document_triples
 from kg.model import CleanDocument, Extraction, RawDocument, Span
-from kg.normalise import (
+from kg.read.clean import clean_document
+from kg.read.normalise import (
     HAN_CHAR,
     detect_script,
     english_place_name,
@@ -49,8 +50,7 @@ from kg.normalise import (
     to_simplified,
     to_traditional,
 )
-from kg.validate import load_shapes, validate_graph
-from kg.vocab import ADMIN_CLASSES
+from kg.store.validate import load_shapes, validate_graph
 
 REPO = Path(__file__).resolve().parents[1]
 FAST_EXAMPLES = 500

@@ -8,9 +8,10 @@ from collections import Counter
 
 import pytest
 
-import kg.gazetteer
+import kg.extract.gazetteer
+from kg.base.vocab import ADMIN_CLASSES
 from kg.errors import KgError
-from kg.gazetteer import (
+from kg.extract.gazetteer import (
     Division,
     Gazetteer,
     GazetteerError,
@@ -20,7 +21,6 @@ from kg.gazetteer import (
     parse_divisions,
     short_forms,
 )
-from kg.vocab import ADMIN_CLASSES
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_a_malformed_payload_raises_a_kg_error_naming_the_fix():
 
 
 def test_doctests_pass():
-    assert doctest.testmod(kg.gazetteer).failed == 0
+    assert doctest.testmod(kg.extract.gazetteer).failed == 0
 
 
 # --------------------------------------------------------------------------- lookups

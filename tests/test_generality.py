@@ -41,7 +41,7 @@ def gold_names() -> set[str]:
 
 
 def allowed(name: str) -> bool:
-    from kg.gazetteer import PROVINCE, get_gazetteer
+    from kg.extract.gazetteer import PROVINCE, get_gazetteer
 
     if name in GENERAL_WORDS:
         return True

@@ -15,9 +15,9 @@ import pytest
 from conftest import SEEDS
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
+from kg.base.vocab import DATA_BASE, KG, RELATION_PROPERTIES
 from kg.build import build
-from kg.validate import validate_graph
-from kg.vocab import DATA_BASE, KG, RELATION_PROPERTIES
+from kg.store.validate import validate_graph
 
 FENGJING = URIRef(f"{DATA_BASE}place/310116102")
 PINGHU = URIRef(f"{DATA_BASE}place/330482")

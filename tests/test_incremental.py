@@ -17,11 +17,15 @@ import pytest
 from rdflib import URIRef
 
 import kg.build
-from kg.build import EXPORT_STATE_FILENAME, build, extractor_fingerprint, remove_document
-from kg.graph import doc_iri
-from kg.merge import is_document_graph
-from kg.store import GraphStore
-from kg.vocab import DATA_BASE
+import kg.store.pending
+from kg.base.vocab import DATA_BASE
+from kg.build import build
+from kg.explore.export import EXPORT_STATE_FILENAME
+from kg.graph.document import doc_iri
+from kg.graph.fingerprint import extractor_fingerprint
+from kg.remove import remove_document
+from kg.store.graphstore import GraphStore
+from kg.store.merge import is_document_graph
 
 #: name → text. A and B below split them in two.
 NEWS: dict[str, str] = {
@@ -123,7 +127,7 @@ def test_rerunning_changes_nothing(corpus: Path, full_build: Path, tmp_path):
 
 
 def test_the_exports_are_what_an_export_of_the_store_writes(corpus: Path, tmp_path):
-    """A build copies the graph blocks it dumped while writing (kg.store.TrigBlocks):
+    """A build copies the graph blocks it dumped while writing (kg.store.graphstore.TrigBlocks):
     they are the bytes a dump of the whole store gives at the end, in a first
     build and in one that adds to a store."""
     out = tmp_path / "g"
@@ -232,8 +236,8 @@ def test_exports_are_redone_after_an_interrupted_build(corpus: Path, full_build:
 
 def _content_id(text: str, tmp_path: Path) -> str:
     """The id kg gives a file with this text (the start of its content hash)."""
-    from kg.clean import clean_document
-    from kg.ingest import iter_documents
+    from kg.read.clean import clean_document
+    from kg.read.ingest import iter_documents
 
     probe = tmp_path / "probe" / "x.txt"
     probe.parent.mkdir(exist_ok=True)
@@ -245,7 +249,7 @@ def _content_id(text: str, tmp_path: Path) -> str:
 
 def test_a_rerun_does_not_clean_inputs_it_has_seen(corpus: Path, full_build: Path, tmp_path,
                                                    monkeypatch):
-    import kg.build
+    import kg.store.pending
 
     out = tmp_path / "g"
     shutil.copytree(full_build, out)
@@ -253,14 +257,14 @@ def test_a_rerun_does_not_clean_inputs_it_has_seen(corpus: Path, full_build: Pat
     def no_cleaning(raw):
         raise AssertionError(f"{raw.source} was cleaned again")
 
-    monkeypatch.setattr(kg.build, "clean_document", no_cleaning)
+    monkeypatch.setattr(kg.store.pending, "clean_document", no_cleaning)
     report = run([corpus / "a", corpus / "b"], out)
     assert (report.built, report.skipped) == (0, 4)
 
 
 def test_a_broken_source_index_costs_time_not_correctness(corpus: Path, full_build: Path,
                                                           tmp_path):
-    from kg.build import SOURCE_INDEX_FILENAME
+    from kg.store.source_index import SOURCE_INDEX_FILENAME
 
     out = tmp_path / "g"
     shutil.copytree(full_build, out)

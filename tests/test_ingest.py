@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import kg.ingest
-from kg.clean import remove_pinyin_annotations
+import kg.read.ingest
 from kg.errors import InputError
-from kg.ingest import decode_bytes, extract_html, iter_documents
 from kg.model import Failure, RawDocument
+from kg.read.clean import remove_pinyin_annotations
+from kg.read.ingest import decode_bytes, extract_html, iter_documents
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -266,7 +266,7 @@ def test_an_unexpected_error_while_decoding_is_a_failure(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("something\nunforeseen")
 
-    monkeypatch.setattr(kg.ingest, "decode_bytes", broken)
+    monkeypatch.setattr(kg.read.ingest, "decode_bytes", broken)
     failure = assert_failure(only(path), path, "ValueError: something unforeseen")
     assert "please report" in failure.problem
 
@@ -349,7 +349,7 @@ def test_an_unreadable_file_is_a_failure(tmp_path, monkeypatch):
     def refuse(file, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(kg.ingest, "open", refuse, raising=False)
+    monkeypatch.setattr(kg.read.ingest, "open", refuse, raising=False)
     assert_failure(only(path), path, "permission denied")
 
 

@@ -32,10 +32,10 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg import query as q
 from kg.errors import QueryError
-from kg.server import DEFAULT_HOST, server_command
-from kg.store import GraphStore
+from kg.store import query as q
+from kg.store.graphstore import GraphStore
+from kg.store.server import DEFAULT_HOST, server_command
 
 REPO = Path(__file__).resolve().parents[1]
 KG = Path(sys.executable).parent / "kg"

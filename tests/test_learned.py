@@ -165,8 +165,8 @@ def test_shipped_models_are_within_the_size_budget():
 
 
 def test_the_shipped_pipeline_finds_an_unsuffixed_company_and_an_alliance():
-    from kg.clean import clean_document
     from kg.extract.pipeline import build_pipeline, extract_document
+    from kg.read.clean import clean_document
 
     text = ("近日,江川县青禾镇与白沙镇共同组建“青白同心”党建联盟。"
             "青禾镇党委与禾丰农业签订结对共建协议,双方将在产业发展方面深化合作。")
@@ -184,8 +184,8 @@ def test_the_shipped_pipeline_finds_an_unsuffixed_company_and_an_alliance():
 
 def test_the_tagger_keeps_an_alliance_named_by_its_suffix():
     """The tagger vetoes guessed names only: an unquoted …党建联盟 the rules found stays."""
-    from kg.clean import clean_document
     from kg.extract.pipeline import build_pipeline, extract_document
+    from kg.read.clean import clean_document
 
     text = "青溪镇、白沙镇、柳塘镇共同组建环湖党建联盟。联盟将定期开展活动。"
     nlp = build_pipeline(use_learned=True, use_relation_model=False)
@@ -207,11 +207,11 @@ def crf_attributes(model, dump) -> set[str]:
 
 def test_the_shipped_models_know_the_features_the_code_makes(tmp_path):
     """A change to the feature strings without retraining leaves the models blind: caught here."""
-    from kg.clean import clean_document
     from kg.extract.pipeline import prepared_doc
     from kg.extract.relation_model import doc_candidates, doc_featurizer, relation_model_path
     from kg.extract.tagger import tagger_model_path
     from kg.extract.training import rules_pipeline
+    from kg.read.clean import clean_document
 
     text = "江川县青禾镇党委与白沙镇党委签订党建联盟协议,共同推动乡村振兴。"
     nlp = rules_pipeline()

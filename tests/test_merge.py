@@ -20,10 +20,12 @@ from rdflib.namespace import OWL, SKOS
 from test_incremental import run, write_news
 from typer.testing import CliRunner
 
+from kg.base.vocab import DATA_BASE, KG
 from kg.cli import app
-from kg.gazetteer import get_gazetteer
-from kg.graph import place_iri
-from kg.merge import (
+from kg.extract.gazetteer import get_gazetteer
+from kg.graph.document import place_iri
+from kg.store.graphstore import GraphStore
+from kg.store.merge import (
     MERGES_GRAPH,
     SAME_PARENT_RULE,
     decide_same_place,
@@ -33,8 +35,6 @@ from kg.merge import (
     same_as_triples,
     update_merges,
 )
-from kg.store import GraphStore
-from kg.vocab import DATA_BASE, KG
 
 SONGJIANG_XINQIAO = "310117105"  # 新桥镇 under 松江区; 20 more towns share the name
 
@@ -45,7 +45,7 @@ def entity(cls: str, label: str) -> URIRef:
 
 def graph_of(out: Path, name: str) -> set:
     """The triples of the document built from the file called ``name``."""
-    from kg.build import stored_sources
+    from kg.store.removal import stored_sources
 
     with GraphStore.open(out, create=False, read_only=True) as store:
         [iri] = [g for g, source in stored_sources(store) if source.endswith(name)]

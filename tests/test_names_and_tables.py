@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.names import name_key
-from kg.query import QueryError, load_named_query, run_named_query
-from kg.store import GraphStore
-from kg.tables import ENTITY_COLUMNS, RELATION_COLUMNS, export_tables
+from kg.explore.tables import ENTITY_COLUMNS, RELATION_COLUMNS, export_tables
+from kg.store.graphstore import GraphStore
+from kg.store.names import name_key
+from kg.store.query import QueryError, load_named_query, run_named_query
 
 TOWNSHIP = "https://w3id.org/kg-zh/id/place/310116102"
 

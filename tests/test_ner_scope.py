@@ -18,11 +18,11 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import kg.normalise as normalise
-import kg.statistical_ner as statistical_ner
-from kg.clean import clean_document
+import kg.extract.ner as statistical_ner
+import kg.read.normalise as normalise
 from kg.errors import ModelError
 from kg.extract import components
+from kg.extract.ner import load_ner_model, predict_spans, reusable_words
 from kg.extract.pipeline import build_pipeline
 from kg.extract.statistical import (
     DEFAULT_SCOPE,
@@ -36,8 +36,8 @@ from kg.extract.statistical import (
     words_between,
 )
 from kg.model import RawDocument, Span
-from kg.normalise import detect_script, to_simplified
-from kg.statistical_ner import load_ner_model, predict_spans, reusable_words
+from kg.read.clean import clean_document
+from kg.read.normalise import detect_script, to_simplified
 
 #: Three sentences: a cue (书记, 调研), none, and two cues far apart (镇长 … 介绍).
 TEXT = (

@@ -1,4 +1,4 @@
-"""Training helpers of kg.ner_train: the synthetic name-run augmentation and shipping.
+"""Training helpers of kg.extract.ner_train: the synthetic name-run augmentation and shipping.
 
 The corpora here are tiny hand-written stand-ins (not MSRA text), so the tests
 check the construction rules: names come only from the given split, every
@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from kg.ner_train import (
+from kg.extract.ner import default_model_dir, load_ner_model, predict_spans
+from kg.extract.ner_train import (
     Sentence,
     entity_free_contexts,
     ethnic_groups,
@@ -22,7 +23,6 @@ from kg.ner_train import (
     train_on_dev,
     with_name_runs,
 )
-from kg.statistical_ner import default_model_dir, load_ner_model, predict_spans
 
 
 def sentence(text: str, *entities: tuple[str, str]) -> Sentence:

@@ -1,4 +1,4 @@
-"""kg.netgraph: the RDF → networkx conversion shared by the viewer and the analytics."""
+"""kg.explore.netgraph: the RDF → networkx conversion shared by the viewer and the analytics."""
 
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ from sample_graph import (
     sample_graph,
 )
 
-from kg.netgraph import (
+from kg.base.vocab import KG
+from kg.explore.netgraph import (
     UNTYPED,
     display_label,
     entity_count,
     simple_undirected,
     to_networkx,
 )
-from kg.vocab import KG
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kg.normalise as normalise
-from kg.normalise import (
+import kg.read.normalise as normalise
+from kg.read.normalise import (
     detect_script,
     english_place_name,
     normalise_name,

@@ -17,13 +17,13 @@ import pytest
 from browser import chromium, require_chromium
 from rdflib import Graph, URIRef
 
+from kg.base.vocab import KG
 from kg.build import build
 from kg.errors import InputError
-from kg.ingest import iter_documents
 from kg.model import Failure, RawDocument
-from kg.pdf_text import join_wrapped_lines, read_pdf, remove_layout_spaces, unify_ideographs
-from kg.store import GraphStore
-from kg.vocab import KG
+from kg.read.ingest import iter_documents
+from kg.read.pdf_text import join_wrapped_lines, read_pdf, remove_layout_spaces, unify_ideographs
+from kg.store.graphstore import GraphStore
 
 #: An invented notice: places from the gazetteer, bodies and a project, no seed entity.
 TITLE = "青浦区朱家角镇召开乡村振兴推进会"
@@ -145,7 +145,7 @@ def test_pdf_and_docx_build_the_same_graph_as_txt(tmp_path: Path, printed_pdf: P
 
 
 def test_evidence_on_page_two_says_page_two(tmp_path: Path, printed_pdf: Path) -> None:
-    from kg.query import run_named_query
+    from kg.store.query import run_named_query
 
     build([printed_pdf], tmp_path / "out", write_html=False)
     with GraphStore.open(tmp_path / "out", create=False, read_only=True) as store:

@@ -1,4 +1,4 @@
-"""Tests of kg.query: named queries on the sample graph, parameters, formats, read-only."""
+"""Tests of kg.store.query: named queries on the sample graph, parameters, formats, read-only."""
 
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ from test_store import (
     fill_store,
 )
 
+from kg.base.vocab import KG
 from kg.errors import QueryError
-from kg.query import (
+from kg.store.graphstore import GraphStore
+from kg.store.query import (
     QueryResult,
     _evaluate_on_oxigraph,
     clear_query_caches,
@@ -45,8 +47,6 @@ from kg.query import (
     standalone_named_query,
     standalone_query,
 )
-from kg.store import GraphStore
-from kg.vocab import KG
 
 EXPECTED_QUERIES = {
     "townships-by-district", "brands-and-owners", "cross-regional-alliances", "alliances",
@@ -252,7 +252,7 @@ def test_descending_keys_and_ties_keep_the_engines_order() -> None:
 
 def test_kept_sort_keys_follow_the_terms_sorted_now() -> None:
     """Keys kept from earlier sorts never order other terms: every sort is as if it were first."""
-    from kg import query
+    from kg.store import query
 
     clear_query_caches()
     for values in (["b", "a", "c"], ["c", "b", "a"], [3, 1, 2]):
@@ -542,7 +542,7 @@ def test_standalone_queries_declare_prefixes_and_inline_parameters() -> None:
 
 
 def test_converted_terms_are_shared_between_queries_and_can_be_forgotten(store) -> None:
-    from kg.query import clear_query_caches
+    from kg.store.query import clear_query_caches
 
     sparql = "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?label ?s"
     clear_query_caches()

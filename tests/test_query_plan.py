@@ -1,4 +1,4 @@
-"""Tests of kg.query_plan: the blocks it reads, the order it picks, answers that never change."""
+"""Tests of kg.store.query_plan: the blocks it reads, the order it picks, stable answers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 
-from kg.query import pattern_sizes, run_query
-from kg.query_plan import (
+from kg.store.graphstore import GraphStore
+from kg.store.query import pattern_sizes, run_query
+from kg.store.query_plan import (
     FIRST_CAP,
     SIZE_CAP,
     NotPlannable,
@@ -23,7 +24,6 @@ from kg.query_plan import (
     prologue,
     tokenize,
 )
-from kg.store import GraphStore
 
 EX = "http://example.org/"
 PREFIXES = {"ex": EX}
@@ -294,7 +294,7 @@ def reversing_sizes(sparql: str):
 
 
 def test_named_queries_planned_in_another_order_answer_the_same(seed_build: Path):
-    from kg.query import _run_on_oxigraph, list_named_queries
+    from kg.store.query import _run_on_oxigraph, list_named_queries
 
     rewritten = 0
     with GraphStore.open(seed_build, create=False, read_only=True) as store:

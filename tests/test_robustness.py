@@ -39,12 +39,12 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from kg.clean import clean_document
-from kg.graph import doc_iri
-from kg.ingest import iter_documents
-from kg.merge import is_document_graph
+from kg.graph.document import doc_iri
 from kg.model import Failure
-from kg.store import GraphStore
+from kg.read.clean import clean_document
+from kg.read.ingest import iter_documents
+from kg.store.graphstore import GraphStore
+from kg.store.merge import is_document_graph
 
 REPO = Path(__file__).resolve().parents[1]
 KG = Path(sys.executable).parent / "kg"
@@ -69,7 +69,7 @@ generator = _load_generator()
 _LAUNCHER = textwrap.dedent(
     """
     import os
-    import kg.ingest as ingest
+    import kg.read.ingest as ingest
     from kg.cli import app
 
     vanish = os.environ.get("KG_TEST_VANISH")

@@ -2,7 +2,7 @@
 question the project exists to answer (which alliances cross provincial borders).
 
 The thresholds are those of the project's definition of done; the scorer is
-``kg.evaluate`` (rules in ../shared/eval/README.md).
+``kg.evaluate.score`` (rules in ../shared/eval/README.md).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 from conftest import SEED_GOLD
 from rdflib import Graph, Literal
 
-from kg.evaluate import DocScore, load_gold, score_graph
-from kg.query import run_named_query
-from kg.store import GraphStore
+from kg.evaluate.score import DocScore, load_gold, score_graph
+from kg.store.graphstore import GraphStore
+from kg.store.query import run_named_query
 
 
 @pytest.fixture(scope="module")

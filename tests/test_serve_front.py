@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from browser import chromium, require_chromium
 
-from kg.server import free_port
+from kg.store.server import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 

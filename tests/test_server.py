@@ -1,4 +1,4 @@
-"""Tests of kg.server against real ``oxigraph`` server processes on free loopback ports.
+"""Tests of kg.store.server against real ``oxigraph`` server processes on free loopback ports.
 
 The ``oxigraph`` program comes from the PyPI package of that name (a test
 dependency). When it is missing these tests fail with a message saying so;
@@ -23,7 +23,8 @@ import pytest
 from test_store import DOC_A, DOC_B, fill_store, sample_documents, union_of
 
 from kg.errors import QueryError, StoreError
-from kg.server import (
+from kg.store.graphstore import GraphStore, store_path
+from kg.store.server import (
     graph_store_url,
     oxigraph_executable,
     push_store,
@@ -33,7 +34,6 @@ from kg.server import (
     serve,
     start_server,
 )
-from kg.store import GraphStore, store_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,7 +153,7 @@ def test_read_only_server_answers_queries_and_refuses_writes(build_dir: Path) ->
 
 _SERVE = """
 import sys
-from kg.server import serve
+from kg.store.server import serve
 sys.exit(serve(sys.argv[1], port=int(sys.argv[2])))
 """
 
@@ -171,7 +171,7 @@ def test_serve_runs_a_read_only_endpoint_until_stopped(build_dir: Path) -> None:
     try:
         deadline = time.monotonic() + 20
         while True:
-            assert process.poll() is None, "kg.server.serve exited early"
+            assert process.poll() is None, "kg.store.server.serve exited early"
             assert time.monotonic() < deadline, "serve() did not answer within 20 s"
             with contextlib.suppress(QueryError):
                 result = query_endpoint(url, "ASK { ?s ?p ?o }", timeout=2)
@@ -187,7 +187,7 @@ def test_serve_runs_a_read_only_endpoint_until_stopped(build_dir: Path) -> None:
 
 _WRITER = """
 import sys, time
-from kg.store import GraphStore
+from kg.store.graphstore import GraphStore
 store = GraphStore.open(sys.argv[1])
 print("open", flush=True)
 time.sleep(60)

@@ -12,15 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ModelError
-from kg.ner_train import (
-    Sentence,
-    parse_bio_blocks,
-    parse_sighan_line,
-    score_spans,
-    sentence_to_doc,
-    split_train_dev,
-)
-from kg.statistical_ner import (
+from kg.extract.ner import (
     bio_to_spans,
     default_model_dir,
     fold_width,
@@ -28,6 +20,14 @@ from kg.statistical_ner import (
     load_ner_model,
     predict_spans,
     word_positions,
+)
+from kg.extract.ner_train import (
+    Sentence,
+    parse_bio_blocks,
+    parse_sighan_line,
+    score_spans,
+    sentence_to_doc,
+    split_train_dev,
 )
 
 

@@ -1,4 +1,4 @@
-"""Tests of kg.store and kg.fsutil on a tiny hand-built graph.
+"""Tests of kg.store.graphstore and kg.base.fsutil on a tiny hand-built graph.
 
 ``sample_documents()`` builds two documents' triples the way docs/architecture.md
 describes a build's RDF (entities, plain relation triples, reified statements
@@ -24,9 +24,10 @@ import pytest
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from kg.base.fsutil import atomic_write_text
+from kg.base.vocab import DATA_BASE, KG
 from kg.errors import StoreError
-from kg.fsutil import atomic_write_text
-from kg.store import (
+from kg.store.graphstore import (
     TRIG_INDEX_FILENAME,
     GraphStore,
     TrigBlocks,
@@ -40,7 +41,6 @@ from kg.store import (
     to_rdflib_term,
     trig_graph_block,
 )
-from kg.vocab import DATA_BASE, KG
 
 KGID = Namespace(DATA_BASE)
 # A plain Namespace: pytest probes module attributes, which makes rdflib's XSD warn.
@@ -229,7 +229,7 @@ def test_a_second_writer_in_this_process_is_refused(sample_store: GraphStore) ->
 def test_a_writer_in_another_process_is_refused(sample_store: GraphStore) -> None:
     script = textwrap.dedent(
         f"""
-        from kg.store import GraphStore
+        from kg.store.graphstore import GraphStore
         from kg.errors import StoreError
         try:
             GraphStore.open({str(sample_store.build_dir)!r})
@@ -363,7 +363,7 @@ def test_replace_is_one_update_request(sample_store: GraphStore) -> None:
 _WRITER = """
 import sys
 from rdflib import Literal, RDFS, URIRef
-from kg.store import GraphStore
+from kg.store.graphstore import GraphStore
 store = GraphStore.open(sys.argv[1])
 doc = URIRef("https://w3id.org/kg-zh/id/doc/churn")
 round = 0
@@ -625,7 +625,7 @@ def test_unchanged_graphs_are_copied_from_the_previous_trig(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 22: an export after one new document dumps that one, and gives the same bytes."""
-    import kg.store as store_module
+    import kg.store.graphstore as store_module
 
     docs = sample_documents()
     hashes = {DOC_A: "a" * 16, DOC_B: "b" * 16}

@@ -1,6 +1,6 @@
 """The store writer: document graphs written behind extraction, reported in input order.
 
-``kg.build.StoreWriter`` writes each document graph in a background thread
+``kg.store.writer.StoreWriter`` writes each document graph in a background thread
 while the build extracts the next document. What must hold: the caller hears
 of every document in the order it submitted them, failures included; no more
 than ``in_flight`` writes wait at a time; the calling thread really goes on
@@ -19,12 +19,14 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, URIRef
 
-from kg.build import WRITES_IN_FLIGHT, ProcessedDocument, StoreWriter, Written, build
+from kg.base.vocab import KG
+from kg.build import build
 from kg.errors import StoreError
+from kg.graph.processed import ProcessedDocument
+from kg.graph.terms import ntriples_line
 from kg.model import Failure
-from kg.store import GraphStore
-from kg.terms import ntriples_line
-from kg.vocab import KG
+from kg.store.graphstore import GraphStore
+from kg.store.writer import WRITES_IN_FLIGHT, StoreWriter, Written
 
 EXTRACTOR = "sha256:test"
 

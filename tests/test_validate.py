@@ -1,4 +1,4 @@
-"""Tests of kg.validate: the sample graph conforms, and each shape catches its own fault."""
+"""Tests of kg.store.validate: the sample graph conforms, and each shape catches its own fault."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from test_store import (
     sample_documents,
 )
 
+from kg.base.vocab import ENTITY_CLASSES, KG
 from kg.errors import ValidationError
 from kg.resources import shapes_file
-from kg.store import GraphStore
-from kg.validate import load_shapes, require_valid, validate_graph
-from kg.vocab import ENTITY_CLASSES, KG
+from kg.store.graphstore import GraphStore
+from kg.store.validate import load_shapes, require_valid, validate_graph
 
 
 @pytest.fixture(scope="module")

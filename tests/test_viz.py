@@ -1,4 +1,4 @@
-"""kg.viz without a browser: page structure, safety of the embedded data, determinism, layout."""
+"""kg.explore.viz without a browser: page structure, safe embedded data, determinism, layout."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ from sample_graph import (
     star_graph,
 )
 
-from kg import layout, viz
-from kg.analytics import graph_stats, pagerank
 from kg.errors import KgError
-from kg.netgraph import entity_count, simple_undirected, to_networkx
+from kg.explore import layout, viz
+from kg.explore.analytics import graph_stats, pagerank
+from kg.explore.netgraph import entity_count, simple_undirected, to_networkx
 
 DATA_BLOCK = re.compile(r'<script type="application/json" id="kg-data">(.*?)</script>', re.S)
 

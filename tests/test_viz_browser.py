@@ -39,8 +39,8 @@ from sample_graph import (
     star_graph,
 )
 
-from kg.netgraph import entity_count, simple_undirected, to_networkx
-from kg.viz import write_html
+from kg.explore.netgraph import entity_count, simple_undirected, to_networkx
+from kg.explore.viz import write_html
 
 pytestmark = pytest.mark.browser
 
@@ -480,7 +480,7 @@ def test_a_filter_that_leaves_nothing_says_so_and_leads_back(open_page, corpus_p
 
 
 def test_colour_by_community_with_a_legend_named_by_central_members(open_page, corpus_page_file):
-    from kg.analytics import communities
+    from kg.explore.analytics import communities
 
     opened = open_page(corpus_page_file)
     page = opened.page

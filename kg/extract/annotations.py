@@ -19,11 +19,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.clean import clean_document, remove_pinyin_annotations
 from kg.errors import KgError
-from kg.ingest import iter_documents
 from kg.model import CleanDocument, Failure, RawDocument
-from kg.normalise import normalise_name, to_simplified
+from kg.read.clean import clean_document, remove_pinyin_annotations
+from kg.read.ingest import iter_documents
+from kg.read.normalise import normalise_name, to_simplified
 
 
 class AnnotationError(KgError):

@@ -25,11 +25,11 @@ from spacy.tokens import Doc
 from kg.extract import lexicon
 from kg.extract import mentions as mn
 from kg.extract import relations as rel
+from kg.extract.gazetteer import Gazetteer, get_gazetteer
+from kg.extract.ner import doc_text
 from kg.extract.resolve import resolve_entities
 from kg.extract.tokenizer import kept_words_and_starts
-from kg.gazetteer import Gazetteer, get_gazetteer
 from kg.model import Relation, Span
-from kg.statistical_ner import doc_text
 
 EXTENSIONS = (
     "kg_sentences",

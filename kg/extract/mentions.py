@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kg.extract import lexicon as lx
-from kg.gazetteer import Gazetteer, short_forms
+from kg.extract.gazetteer import Gazetteer, short_forms
 from kg.resources import jieba_word_tags
 
 HAN = r"\u3400-\u9fff"

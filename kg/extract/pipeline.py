@@ -24,6 +24,7 @@ from kg.extract import (
     statistical,  # noqa: F401 - registers kg_statistical_ner
     tagger,  # noqa: F401 - registers kg_mention_tagger
 )
+from kg.extract.ner import DOC_TEXT_KEY
 from kg.extract.tokenizer import TOKENIZER_NAME
 from kg.model import CleanDocument, Entity, Extraction, Relation, Span
 from kg.resources import (
@@ -32,7 +33,6 @@ from kg.resources import (
     ner_model_enabled,
     relation_classifier_enabled,
 )
-from kg.statistical_ner import DOC_TEXT_KEY
 
 PIPE_NAMES = ("kg_sentences", "kg_entity_rules", "kg_entity_linker", "kg_relations")
 
@@ -141,7 +141,7 @@ def extract_documents(
     batch (the NER proposer reads the ranges of all of them in one call) do
     so; each document is still extracted exactly as on its own. An error in
     any document fails the whole call: a caller that must keep the others
-    retries them one at a time (:func:`kg.build.process_documents`).
+    retries them one at a time (:func:`kg.graph.processed.process_documents`).
 
     The spaCy documents live in a memory zone: the words and strings they add
     to the vocabulary are freed when the extraction is done, so a process that
@@ -219,7 +219,7 @@ def _add_metadata_entities(doc: CleanDocument, entities: dict[str, Entity]) -> N
     md = doc.metadata
     wanted = [(md.publisher, "Publication"), (md.source, "Publication")]
     wanted += [(e, "Person") for e in md.editors]
-    from kg.gazetteer import get_gazetteer
+    from kg.extract.gazetteer import get_gazetteer
 
     for name, cls in wanted:
         if not name:

@@ -39,10 +39,10 @@ from spacy.tokens import Doc
 
 from kg.errors import ModelError
 from kg.extract.mentions import Mention
+from kg.extract.ner import doc_text
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.model import Entity, Relation, Span
 from kg.resources import jieba_word_tags, models_dir
-from kg.statistical_ner import doc_text
 
 #: Rule families whose relations stand without the classifier.
 CERTAIN_RULES = frozenset((
@@ -587,7 +587,7 @@ def contradicts_division_list(r: Relation, entities: dict[str, Entity]) -> bool:
     inner, outer = entities.get(r.subject), entities.get(r.object)
     if inner is None or outer is None or not (inner.code and outer.code):
         return False
-    from kg.gazetteer import get_gazetteer
+    from kg.extract.gazetteer import get_gazetteer
 
     return outer.code not in {d.code for d in get_gazetteer().parents(inner.code)}
 

@@ -13,11 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+from kg.base.vocab import ADMIN_CLASSES
 from kg.extract import lexicon as lx
+from kg.extract.gazetteer import Gazetteer
 from kg.extract.mentions import Mention
-from kg.gazetteer import Gazetteer
 from kg.model import Entity, Relation, Span
-from kg.vocab import ADMIN_CLASSES
 
 PLACE_CLASSES = frozenset(ADMIN_CLASSES)
 AGENT_CLASSES = frozenset(

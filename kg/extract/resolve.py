@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kg.base.vocab import ADMIN_CLASSES
 from kg.extract import lexicon as lx
+from kg.extract.gazetteer import Division, Gazetteer
 from kg.extract.mentions import Mention
-from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, Span
-from kg.vocab import ADMIN_CLASSES
 
 _PLACE_RULES = ("place.",)
 _QUOTES_RE = re.compile(r"[“”‘’「」『』\"']")

@@ -32,10 +32,10 @@ from spacy.util import minibatch
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
 from kg.extract.mentions import Mention, org_suffix_class
+from kg.extract.ner import doc_text
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.model import Span
 from kg.resources import jieba_word_tags
-from kg.statistical_ner import doc_text
 
 #: Words near which people are named: titles, bylines, verbs of speech.
 PERSON_CUES = re.compile(
@@ -95,7 +95,7 @@ class StatisticalNer:
     ):
         from pathlib import Path
 
-        from kg.statistical_ner import load_ner_model
+        from kg.extract.ner import load_ner_model
 
         if scope not in SCOPES:
             raise ModelError(f"unknown NER scope {scope!r}; choose from {', '.join(SCOPES)}")
@@ -120,7 +120,7 @@ class StatisticalNer:
 
     def _annotate(self, docs: list[Doc]) -> list[Doc]:
         """Add the model's mentions to each doc's ``kg_candidates``."""
-        from kg.statistical_ner import predict_spans
+        from kg.extract.ner import predict_spans
 
         plans = [self._ranges(doc) for doc in docs]
         texts = [plan.text[a:b] for plan in plans for a, b in plan.ranges]

@@ -41,9 +41,9 @@ from spacy.tokens import Doc
 from kg.errors import ModelError
 from kg.extract.lexicon import LEVEL_PREFIXES
 from kg.extract.mentions import Mention
+from kg.extract.ner import doc_text
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.resources import jieba_word_tags, models_dir
-from kg.statistical_ner import doc_text
 
 #: Classes whose mentions are places the gazetteer may link.
 PLACE_CLASSES = frozenset(

@@ -141,7 +141,7 @@ def oracle_pipeline() -> Language:
 
 def entity_names(doc: AnnotatedDoc, entity) -> set[str]:
     """The annotated names an extracted entity may stand for, by any of its forms."""
-    from kg.normalise import normalise_name
+    from kg.read.normalise import normalise_name
 
     forms = {entity.label, *entity.alt_labels}
     forms.update(span.text for span, _ in entity.mentions)
@@ -397,8 +397,8 @@ def train_shipped(
 ) -> tuple[Path, Path]:
     """Train both models on the whole silver corpus and every dev article; write them."""
     from kg.errors import ModelError
+    from kg.evaluate.crossval import silver_subset
     from kg.extract.annotations import load_gold_folder, load_silver
-    from kg.extract.crossval import silver_subset
     from kg.resources import LEARNED_MODEL_FILES
 
     for path in (config.genre, config.silver, config.dev):

@@ -1,6 +1,6 @@
 """The trained Chinese NER model that ships in ``kg/models/ner-zh/``.
 
-The model is a plain spaCy pipeline trained on MSRA by :mod:`kg.ner_train`.
+The model is a plain spaCy pipeline trained on MSRA by :mod:`kg.extract.ner_train`.
 Callers never see its tokens: :func:`predict_spans` hands back character
 offsets into the text they passed in, so changing the model's internal
 tokenisation (characters, jieba words) changes nothing for them.

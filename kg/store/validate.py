@@ -18,8 +18,8 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from kg.errors import ValidationError
-from kg.query import display_term
 from kg.resources import shapes_file
+from kg.store.query import display_term
 
 
 @dataclass(frozen=True, order=True)

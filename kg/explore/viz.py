@@ -18,7 +18,7 @@ components first and by PageRank within them, up to ``max_nodes``; entities with
 no relation are listed beside the canvas instead of covering it. Everything else
 is in the page and appears on demand (double-click to expand a neighbourhood,
 search, the document, date and place filters, the ego view). Positions come from
-:mod:`kg.layout` and physics is off in the browser, so the page opens drawn.
+:mod:`kg.explore.layout` and physics is off in the browser, so the page opens drawn.
 Each node carries its mentions and its Louvain community (the ones ``kg stats``
 lists), so the panel and the community colouring need no second file.
 """
@@ -40,15 +40,15 @@ from pyvis.network import Network
 from pyvis.node import Node
 from rdflib import RDFS, Graph
 
-from kg.analytics import communities, pagerank, ranked
+from kg.base.fsutil import atomic_write_text
+from kg.base.vocab import ADMIN_CLASSES, ENTITY_CLASSES, KG, RELATION_PROPERTIES
 from kg.errors import KgError
-from kg.fsutil import atomic_write_text
-from kg.layout import layout
-from kg.netgraph import LABEL_LANGUAGES, UNTYPED, simple_undirected, to_networkx
+from kg.explore.analytics import communities, pagerank, ranked
+from kg.explore.layout import layout
+from kg.explore.netgraph import LABEL_LANGUAGES, UNTYPED, simple_undirected, to_networkx
 from kg.resources import ontology_file
-from kg.vocab import ADMIN_CLASSES, ENTITY_CLASSES, KG, RELATION_PROPERTIES
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 VIS_VERSION = "9.1.2"
 
 #: Colour and vis-network shape of each class; the legend is built from this table.

@@ -25,10 +25,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from kg.query import list_named_queries
-from kg.store import SERIALISATION_PREFIXES
+from kg.store.graphstore import SERIALISATION_PREFIXES
+from kg.store.query import list_named_queries
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _DATA_MARK = "/*KG-DATA*/"
 #: Headers that describe one connection, not the message (RFC 9110 §7.6.1).
 _HOP_BY_HOP = frozenset({

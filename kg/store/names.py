@@ -5,7 +5,7 @@ sources, or its pinyin without tones (``zhujiajiao zhen``), its English form
 in capitals, or a place's official code. The named queries match labels
 exactly (so they run unchanged on any SPARQL endpoint); this module finds,
 in a build, the stored labels that the typed name stands for, and
-:func:`kg.query.run_named_query` runs the query for each of them.
+:func:`kg.store.query.run_named_query` runs the query for each of them.
 
 Two names are the same when their :func:`name_key` is: Traditional characters
 folded to Simplified, compatibility and full-width forms folded (NFKD), tone
@@ -26,9 +26,9 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from kg.normalise import to_simplified
-from kg.store import GraphStore
-from kg.vocab import DATA_BASE, KG
+from kg.base.vocab import DATA_BASE, KG
+from kg.read.normalise import to_simplified
+from kg.store.graphstore import GraphStore
 
 #: Properties whose values are names of an entity.
 NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)

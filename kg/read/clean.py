@@ -38,7 +38,7 @@ from functools import lru_cache
 from pypinyin import Style, pinyin
 
 from kg.model import CleanDocument, Metadata, RawDocument
-from kg.normalise import HAN_CHAR, detect_script, to_simplified
+from kg.read.normalise import HAN_CHAR, detect_script, to_simplified
 
 # --- pinyin annotations ---------------------------------------------------------------------
 

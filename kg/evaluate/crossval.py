@@ -25,7 +25,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.evaluate import DocScore, Totals, load_gold, micro_average, score_graph
+from kg.evaluate.score import DocScore, Totals, load_gold, micro_average, score_graph
 from kg.extract.annotations import AnnotatedDoc, load_gold_folder, load_silver
 from kg.extract.training import (
     RelationSettings,
@@ -103,7 +103,7 @@ def cross_validate(
     again, which makes experiments with the relation classifier cheap.
     """
     from kg.extract.pipeline import build_pipeline, extract_document
-    from kg.graph import document_triples
+    from kg.graph.document import document_triples
     from kg.resources import ner_model_enabled
 
     tagger_settings = tagger_settings or TaggerSettings()
@@ -180,7 +180,7 @@ def cross_validate(
 
 def format_cross_validation(result: CrossValidation, show_misses: bool = False) -> str:
     """The micro totals, the folds, then the per-article report of ``kg eval``."""
-    from kg.evaluate import format_report
+    from kg.evaluate.score import format_report
 
     def prf(c) -> str:
         return f"{c.precision:.3f} / {c.recall:.3f} / {c.f1:.3f}"

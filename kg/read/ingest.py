@@ -328,11 +328,11 @@ def document_from_bytes(data: bytes, source: str, media_type: str) -> RawDocumen
 def _office_document(data: bytes, source: str, media_type: str) -> RawDocument:
     """A PDF (text layer, pages) or Word (paragraphs, tables) document."""
     if media_type == "pdf":
-        from kg.pdf_text import read_pdf
+        from kg.read.pdf_text import read_pdf
 
         found = read_pdf(data, source)
     else:
-        from kg.docx_text import read_docx
+        from kg.read.docx_text import read_docx
 
         found = read_docx(data, source)  # type: ignore[assignment]
     return RawDocument(

@@ -22,7 +22,7 @@ import networkx as nx
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.vocab import (
+from kg.base.vocab import (
     ENTITY_CLASSES,
     KG,
     RELATION_PROPERTIES,

@@ -9,7 +9,7 @@ read-only mode on ``DIR/store``:
 It listens on the loopback interface unless told otherwise, because it has no
 authentication. Its endpoints are ``/query`` (SPARQL protocol) and ``/store``
 (Graph Store Protocol, read only here); the page at ``/`` is a query editor.
-The default graph is the union of the documents (kg.store keeps it there).
+The default graph is the union of the documents (kg.store.graphstore keeps it there).
 
 A read-only server takes no lock, and Oxigraph does not support a writer and a
 read-only reader on the same store at the same time: do not run ``kg build``
@@ -59,9 +59,9 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg.errors import QueryError, StoreError
-from kg.query import QueryResult
-from kg.store import GraphStore, store_path
-from kg.terms import Triple, ntriples, to_rdflib_term
+from kg.graph.terms import Triple, ntriples, to_rdflib_term
+from kg.store.graphstore import GraphStore, store_path
+from kg.store.query import QueryResult
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
@@ -262,11 +262,11 @@ def serve(
     """Serve build directory ``dir`` read-only until interrupted; return 0 when stopped.
 
     Oxigraph runs on a private loopback port behind kg's front
-    (:mod:`kg.front`), which listens on ``host:port``. SIGTERM, SIGINT and
+    (:mod:`kg.store.front`), which listens on ``host:port``. SIGTERM, SIGINT and
     SIGHUP stop both; so does the death of this process (SIGKILL included,
     on Linux). ``announce`` is told the address once it answers.
     """
-    from kg.front import FrontServer
+    from kg.store.front import FrontServer
 
     build_dir = Path(dir)
     _check_no_writer(build_dir)

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import KgError
-from kg.statistical_ner import NER_LABELS, EntitySpan, bio_to_spans, load_ner_model, predict_spans
+from kg.extract.ner import NER_LABELS, EntitySpan, bio_to_spans, load_ner_model, predict_spans
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 MSRA_DIR = REPO_ROOT.parent / "shared" / "data" / "ner" / "msra"
 DEFAULT_TRAIN_ZIP = MSRA_DIR / "peopledaily.zip"
 DEFAULT_TEST_FILE = MSRA_DIR / "testright1.txt"
@@ -453,7 +453,7 @@ def ship_model(model_dir: Path, target: Path | None = None) -> Path:
 
     from spacy import util
 
-    from kg.statistical_ner import default_model_dir
+    from kg.extract.ner import default_model_dir
 
     target = target or default_model_dir()
     if not (model_dir / "config.cfg").is_file():
@@ -551,9 +551,9 @@ def format_scores(scores: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m kg.ner_train {train,eval} …`` (what ``kg train-ner``/``eval-ner`` wrap)."""
+    """``python -m kg.extract.ner_train {train,eval}``: what ``kg train-ner``/``eval-ner`` wrap."""
     parser = argparse.ArgumentParser(
-        prog="python -m kg.ner_train", description=__doc__.split("\n")[0]
+        prog="python -m kg.extract.ner_train", description=__doc__.split("\n")[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     train_cmd = commands.add_parser("train", help="convert MSRA and train the NER pipeline")

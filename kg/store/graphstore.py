@@ -44,7 +44,7 @@ the lock, for readers that run while nothing is writing (opening read-only
 while another process writes is undefined behaviour in Oxigraph).
 
 Terms read from Oxigraph become rdflib terms through
-:func:`kg.terms.to_rdflib_term`, which makes them compare equal to the ones the
+:func:`kg.graph.terms.to_rdflib_term`, which makes them compare equal to the ones the
 graph stage built.
 """
 
@@ -68,16 +68,16 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from kg.base.fsutil import atomic_write_text, atomic_writer, is_corruption, is_disk_full
+from kg.base.vocab import DATA_BASE, KG, PREFIXES
 from kg.errors import DiskFullError, StoreDamagedError, StoreError
-from kg.fsutil import atomic_write_text, atomic_writer, is_corruption, is_disk_full
-from kg.terms import (
+from kg.graph.terms import (
     Triple,
     canonical_language_tag,
     ntriples_line,
     to_ox_term,
     to_rdflib_term,
 )
-from kg.vocab import DATA_BASE, KG, PREFIXES
 
 STORE_DIRNAME = "store"
 TURTLE_FILENAME = "graph.ttl"
@@ -685,7 +685,7 @@ class GraphStore:
         return graph
 
     def union_view(self) -> UnionView:
-        """The union read in place, pattern by pattern, for :func:`kg.netgraph.to_networkx`.
+        """The union read in place, pattern by pattern, for :func:`kg.explore.netgraph.to_networkx`.
 
         Why: copying a 360k-triple union into rdflib (:meth:`rdflib_graph`) took
         most of the viewer's time and doubled its memory; the network needs a
@@ -745,7 +745,7 @@ class UnionView:
 
     ``subjects(predicate, object)`` and ``subject_objects(predicate)`` return rdflib
     terms as :meth:`GraphStore.rdflib_graph` would hold them
-    (:func:`kg.terms.to_rdflib_term`); nothing else of rdflib's Graph is offered.
+    (:func:`kg.graph.terms.to_rdflib_term`); nothing else of rdflib's Graph is offered.
     """
 
     context_aware = False

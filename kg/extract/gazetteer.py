@@ -8,7 +8,7 @@ article names tell us which of them it means. When the article does not settle
 it we leave the name unlinked rather than guess.
 
 Names are looked up in **Simplified** characters only; callers convert
-Traditional text first (``kg.normalise`` does that while keeping offsets).
+Traditional text first (``kg.read.normalise`` does that while keeping offsets).
 
 The data is read once per process, on first use, from the installed package
 through ``importlib.resources``; nothing is fetched from the network.

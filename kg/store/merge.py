@@ -38,14 +38,14 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.term import Node
 
-from kg.gazetteer import Division, Gazetteer, get_gazetteer, short_forms
-from kg.normalise import to_simplified
-from kg.store import GraphStore, Triple, to_ox_term, to_rdflib_term
-from kg.vocab import ADMIN_CLASSES, DATA_BASE, KG, PROV
+from kg.base.vocab import ADMIN_CLASSES, DATA_BASE, KG, PROV
+from kg.extract.gazetteer import Division, Gazetteer, get_gazetteer, short_forms
+from kg.read.normalise import to_simplified
+from kg.store.graphstore import GraphStore, Triple, to_ox_term, to_rdflib_term
 
 #: The named graph holding the owl:sameAs links and their explanations.
 MERGES_GRAPH = URIRef(f"{DATA_BASE}graph/merges")
-#: Document graphs are named under this prefix (kg.graph.doc_iri).
+#: Document graphs are named under this prefix (kg.graph.document.doc_iri).
 DOCUMENT_GRAPH_PREFIX = f"{DATA_BASE}doc/"
 
 SAME_PARENT_RULE = "merge.place.parent_named"

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.base.fsutil import atomic_write_bytes, atomic_writer
+from kg.base.vocab import ENTITY_CLASSES, KG
 from kg.errors import StoreError
-from kg.fsutil import atomic_write_bytes, atomic_writer
-from kg.normalise import to_traditional
-from kg.store import GraphStore
-from kg.vocab import ENTITY_CLASSES, KG
+from kg.read.normalise import to_traditional
+from kg.store.graphstore import GraphStore
 
 ENTITY_COLUMNS = (
     "label", "traditional", "pinyin", "english", "class", "official_code",

@@ -7,7 +7,7 @@ compared with any other.
 
 How the README's rules are read here:
 
-- A name is compared in the form :func:`kg.normalise.normalise_name` gives it
+- A name is compared in the form :func:`kg.read.normalise.normalise_name` gives it
   (NFKC, Traditional → Simplified, quotes, brackets and whitespace dropped, lower
   case); the pipeline keys names the same way, so what it merges the scorer merges.
 - A system entity *matches* a reference entity when one of its labels equals the
@@ -43,9 +43,9 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, ConjunctiveGraph, Graph, Literal
 from rdflib.term import Node
 
+from kg.base.vocab import ENTITY_CLASSES, RELATION_PROPERTIES, SYMMETRIC_PROPERTIES
 from kg.errors import KgError
-from kg.normalise import normalise_name
-from kg.vocab import ENTITY_CLASSES, RELATION_PROPERTIES, SYMMETRIC_PROPERTIES
+from kg.read.normalise import normalise_name
 
 
 class EvaluationError(KgError):

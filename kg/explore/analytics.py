@@ -3,7 +3,7 @@
 ``graph_stats`` answers the questions a reader of the news corpus asks first: how
 many places, organisations and brands were found, which entities connect the
 most, which groups form, and which links cross a provincial border. It works on
-the networkx view from ``kg.netgraph`` so its numbers match what the HTML viewer
+the networkx view from ``kg.explore.netgraph`` so its numbers match what the HTML viewer
 draws. ``export`` writes the graph for Gephi/Cytoscape (GraphML, GEXF) or for RDF
 tools (JSON-LD, N-Quads).
 """
@@ -21,10 +21,10 @@ from pathlib import Path
 import networkx as nx
 from rdflib import Graph
 
+from kg.base.fsutil import atomic_write_bytes
+from kg.base.vocab import PREFIXES
 from kg.errors import KgError
-from kg.fsutil import atomic_write_bytes
-from kg.netgraph import alliance_members, simple_undirected, to_networkx
-from kg.vocab import PREFIXES
+from kg.explore.netgraph import alliance_members, simple_undirected, to_networkx
 
 #: Betweenness is exact up to this many nodes and sampled from this many sources above.
 BETWEENNESS_EXACT_LIMIT = 500
@@ -257,7 +257,7 @@ def export(graph: Graph, path: str | os.PathLike, fmt: str) -> Path:
     GraphML and GEXF hold the entity network (string attributes only, evidence as
     a JSON string), for Gephi or Cytoscape. JSON-LD and N-Quads hold every triple;
     a graph without named graphs is written as N-Triples, which is valid N-Quads.
-    The file is replaced atomically (``kg.fsutil``).
+    The file is replaced atomically (``kg.base.fsutil``).
     """
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:

@@ -22,11 +22,11 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from kg.gazetteer import get_gazetteer
+from kg.base.vocab import ADMIN_CLASSES, DATA_BASE, KG
+from kg.extract.gazetteer import get_gazetteer
+from kg.graph.terms import to_ox_term, to_rdflib_term
 from kg.model import CleanDocument, Entity, Extraction, Relation
-from kg.normalise import english_place_name, pinyin_label, to_traditional
-from kg.terms import to_ox_term, to_rdflib_term
-from kg.vocab import ADMIN_CLASSES, DATA_BASE, KG
+from kg.read.normalise import english_place_name, pinyin_label, to_traditional
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 

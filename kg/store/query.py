@@ -1,6 +1,6 @@
 """SPARQL over the graph: ad-hoc and named queries, safe parameters, result formats.
 
-Queries run on Oxigraph's engine when given a :class:`~kg.store.GraphStore`
+Queries run on Oxigraph's engine when given a :class:`~kg.store.graphstore.GraphStore`
 (whose default graph is the union of the document graphs, each triple once;
 ``GRAPH ?doc { … }`` reaches single documents) and on rdflib's engine when given
 an rdflib graph, so the same query text works on a build directory and on a
@@ -39,17 +39,17 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from kg.base.fsutil import is_corruption
 from kg.errors import QueryError, StoreDamagedError
-from kg.fsutil import is_corruption
-from kg.query_plan import PatternSizes
 from kg.resources import queries_dir
-from kg.store import (
+from kg.store.graphstore import (
     SERIALISATION_PREFIXES,
     GraphStore,
     canonical_language_tag,
     to_ox_term,
     to_rdflib_term,
 )
+from kg.store.query_plan import PatternSizes
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -422,7 +422,7 @@ def _forget_converted() -> None:
 
 
 def pattern_sizes(store: GraphStore) -> PatternSizes:
-    """The store's :class:`~kg.query_plan.PatternSizes`, kept until kg writes to it."""
+    """The store's :class:`~kg.store.query_plan.PatternSizes`, kept until kg writes to it."""
     kept = _SIZES.get(store)
     if kept is None or kept[0] != store.generation:
         kept = _SIZES[store] = (
@@ -434,7 +434,7 @@ def pattern_sizes(store: GraphStore) -> PatternSizes:
 def _run_planned(
     store: ox.Store, sparql: str, terms: Mapping[str, Node], origin: str, sizes: PatternSizes
 ) -> QueryResult:
-    """Run ``sparql`` with its triple patterns in the planned join order (:mod:`kg.query_plan`).
+    """Run ``sparql`` with its triple patterns in the join order :mod:`kg.store.query_plan` plans.
 
     Should the planned text fail where the written one might not (a planner
     bug), the query runs as written, so planning can cost speed but never an
@@ -818,7 +818,7 @@ def run_named_query(
 
     For kg's own queries (``folder`` None) on a build or an rdflib graph,
     ``name`` may be any spelling of a label and ``doc`` any handle of a
-    document (:mod:`kg.names`): the query runs
+    document (:mod:`kg.store.names`): the query runs
     for each stored label or document they stand for, and the rows are
     merged, in the query's order, with the parameter as it was typed.
     """
@@ -837,7 +837,7 @@ def run_named_query(
 
 def _parameter_choices(source: QuerySource, given: Mapping[str, str]) -> list[dict[str, str]]:
     """The bindings ``name`` and ``doc`` stand for in ``source``; [] to run the query as given."""
-    from kg import names
+    from kg.store import names
 
     if not isinstance(source, GraphStore | ox.Store | Graph):
         return []

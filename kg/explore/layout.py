@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from kg.netgraph import simple_undirected
+from kg.explore.netgraph import simple_undirected
 
 LAYOUT_SEED = 7
 

@@ -207,7 +207,7 @@ def make_store(source: Path, target: Path, min_triples: int) -> int:
 
 
 def queries() -> dict[str, tuple[str, dict[str, str]]]:
-    from kg.store.query import list_named_queries
+    from kg.store.named_queries import list_named_queries
 
     found: dict[str, tuple[str, dict[str, str]]] = {}
     for named in list_named_queries():

@@ -135,13 +135,13 @@ def print_result(result, fmt: str, labels: dict[str, str]) -> None:
     """A query's answer on stdout; a table fits the terminal (or $COLUMNS), a pipe gets it whole."""
     import os
 
-    from kg.store import query as q
+    from kg.store import results
 
     if fmt != "table":
-        out.print(q.format_result(result, fmt), markup=False, end="")
+        out.print(results.format_result(result, fmt), markup=False, end="")
         return
     width = out.width if out.is_terminal or os.environ.get("COLUMNS") else None
-    out.print(q.format_table(result, max_width=width, labels=labels), markup=False, end="")
+    out.print(results.format_table(result, max_width=width, labels=labels), markup=False, end="")
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -241,6 +241,7 @@ def query(
     Example: kg query build --named cross-regional-alliances
     Example: kg query --endpoint http://127.0.0.1:7878 --named documents
     """
+    from kg.store import named_queries, results
     from kg.store import query as q
     from kg.store.graphstore import damaged_store_error
 
@@ -248,7 +249,7 @@ def query(
         directory, sparql = None, directory  # with --endpoint the one argument is the query
     try:
         if list_queries:
-            for nq in q.list_named_queries():
+            for nq in named_queries.list_named_queries():
                 params = " ".join(f"--param {p}=…" for p in nq.params)
                 about = nq.summary if not nq.description else f"{nq.summary} {nq.description}"
                 out.print(f"{nq.name}  {params}\n    {about}", markup=False)
@@ -268,7 +269,7 @@ def query(
             from kg.store.server import query_endpoint
 
             if named is not None:
-                standalone = q.standalone_named_query(named, bindings)
+                standalone = named_queries.standalone_named_query(named, bindings)
             else:
                 standalone = q.standalone_query(sparql or "", bindings)
             result = query_endpoint(endpoint, standalone)
@@ -280,17 +281,17 @@ def query(
             with GraphStore.open(directory, create=False, read_only=True) as store:
                 if plan:
                     planned = (
-                        q.planned_named_query(store, named, bindings) if named
+                        named_queries.planned_named_query(store, named, bindings) if named
                         else q.planned_query(store, sparql or "", bindings)
                     )
                     out.print(planned, markup=False)
                     return
                 try:
                     if named:
-                        result = q.run_named_query(store, named, bindings)
+                        result = named_queries.run_named_query(store, named, bindings)
                     else:
                         result = q.run_query(store, sparql or "", bindings)
-                    labels = q.entity_labels(store, result) if fmt == "table" else {}
+                    labels = results.entity_labels(store, result) if fmt == "table" else {}
                     if named and "doc" in bindings and not result.rows:
                         from kg.store.names import document_iris
 

@@ -17,7 +17,8 @@ from kg.build import build
 from kg.extract.relation_model import contradicts_division_list
 from kg.model import Entity, Relation, Span
 from kg.store.graphstore import GraphStore
-from kg.store.query import run_named_query, run_query
+from kg.store.named_queries import run_named_query
+from kg.store.query import run_query
 
 PREFIX = "PREFIX kg: <https://w3id.org/kg-zh/ontology#>\n"
 

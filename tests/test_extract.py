@@ -13,9 +13,16 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from kg.extract import mentions as mn
 from kg.extract.gazetteer import get_gazetteer
 from kg.extract.pipeline import PIPE_NAMES, build_pipeline, extract_document
+from kg.extract.rules.enumerations import find_counted_places
+from kg.extract.rules.mention import HAN_RE, Mention, occupied_positions, word_tag
+from kg.extract.rules.places import (
+    _NOT_NAME_TAGS,
+    find_gazetteer_places,
+    find_short_place_forms,
+    name_index,
+)
 from kg.extract.tokenizer import TOKENIZER_NAME, JiebaTokenizer
 from kg.model import Entity, Extraction, RawDocument, Relation
 from kg.read.clean import clean_document
@@ -225,8 +232,8 @@ def test_a_speakers_body_is_not_the_issuer(nlp: Language) -> None:
     assert ("关于加强基层治理的意见", "青溪镇党委") not in relations(ex, "publishedBy")
 
 
-def find_counted(text: str) -> list[mn.Mention]:
-    return mn.find_counted_places(text)
+def find_counted(text: str) -> list[Mention]:
+    return find_counted_places(text)
 
 
 def nlp_places(ex: Extraction) -> list[Entity]:
@@ -486,9 +493,9 @@ def test_an_alliance_named_by_an_abbreviation_has_those_places_as_members(nlp: L
 
 def _places_scanning_every_position(text: str, gaz) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
     """The gazetteer scan as first written: the longest name starting at each position."""
-    from kg.extract.mentions import _after_parent, _is_generic_division, _level_word_of_body
+    from kg.extract.rules.places import _after_parent, _is_generic_division, _level_word_of_body
 
-    names = mn.name_index(gaz).names
+    names = name_index(gaz).names
     longest_first = sorted({len(n) for n in names if len(n) >= 2}, reverse=True)
     found, i = [], 0
     while i < len(text):
@@ -515,7 +522,7 @@ def _places_scanning_every_position(text: str, gaz) -> list[tuple[int, int, str]
 def test_the_gazetteer_scan_finds_the_longest_name_at_each_position(text: str) -> None:
     """Scanning from where names end finds what scanning every position finds."""
     gaz = get_gazetteer()
-    ours = [(m.start, m.end, m.text) for m in mn.find_gazetteer_places(text, gaz)]
+    ours = [(m.start, m.end, m.text) for m in find_gazetteer_places(text, gaz)]
     assert ours == _places_scanning_every_position(text, gaz)
     if "木渎镇" in text:
         assert any(name == "木渎镇" for _, _, name in ours)
@@ -523,8 +530,8 @@ def test_the_gazetteer_scan_finds_the_longest_name_at_each_position(text: str) -
 
 def _short_forms_scanning_every_position(text: str, gaz, taken) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
     """The short-form scan as first written: every position, longest form first."""
-    index = mn.name_index(gaz)
-    occupied = mn._occupied(taken)
+    index = name_index(gaz)
+    occupied = occupied_positions(taken)
     found, i = [], 0
     while i < len(text):
         hit = None
@@ -535,12 +542,12 @@ def _short_forms_scanning_every_position(text: str, gaz, taken) -> list[tuple[in
             ):
                 hit = piece
                 break
-        if hit and mn._word_tag(hit) in mn._NOT_NAME_TAGS:
+        if hit and word_tag(hit) in _NOT_NAME_TAGS:
             hit = None
         if hit and [d for d in gaz.candidates(hit, allow_short=True) if d.level <= 3]:
             end = i + len(hit)
             if text[end : end + 1] in ("市", "县", "区") and end not in occupied and (
-                mn._HAN_RE.match(text[end + 1 : end + 2] or " ")
+                HAN_RE.match(text[end + 1 : end + 2] or " ")
             ):
                 end += 1
             found.append((i, end, text[i:end]))
@@ -558,8 +565,8 @@ def _short_forms_scanning_every_position(text: str, gaz, taken) -> list[tuple[in
 ])
 def test_the_short_form_scan_finds_what_scanning_every_position_finds(text: str) -> None:
     gaz = get_gazetteer()
-    taken = mn.find_gazetteer_places(text, gaz)
-    ours = [(m.start, m.end, m.text) for m in mn.find_short_place_forms(text, gaz, taken)]
+    taken = find_gazetteer_places(text, gaz)
+    ours = [(m.start, m.end, m.text) for m in find_short_place_forms(text, gaz, taken)]
     assert ours == _short_forms_scanning_every_position(text, gaz, taken)
     if "萧山" in text:
         assert any(name.startswith("萧山") for _, _, name in ours)

@@ -33,6 +33,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg.errors import QueryError
+from kg.store import named_queries, results
 from kg.store import query as q
 from kg.store.graphstore import GraphStore
 from kg.store.server import DEFAULT_HOST, server_command
@@ -171,10 +172,10 @@ def test_kg_query_refuses_a_bracketed_value_that_is_not_an_iri(built: Built) -> 
     assert "is not a valid IRI" in done.stderr
     for payload in BAD_IRI_PAYLOADS:
         with pytest.raises(QueryError, match="is not a valid IRI"):
-            q.run_named_query(built.graph, "evidence", {"name": payload})
+            named_queries.run_named_query(built.graph, "evidence", {"name": payload})
 
 
-def _entities(result: q.QueryResult) -> set:
+def _entities(result: results.QueryResult) -> set:
     return set(result.column("entity"))
 
 
@@ -190,9 +191,11 @@ def test_payloads_on_both_engines_match_the_data(built: Built, tmp_path: Path) -
         for name in names:
             expected = {e for e, o in built.graph.subject_objects(RDFS.label) if str(o) == name}
             for source in (store, built.graph):
-                found = q.run_named_query(source, "label-lookup", {"name": name}, folder=tmp_path)
+                found = named_queries.run_named_query(
+                    source, "label-lookup", {"name": name}, folder=tmp_path
+                )
                 assert _entities(found) == expected, (name, type(source).__name__)
-                evidence = q.run_named_query(source, "evidence", {"name": name})
+                evidence = named_queries.run_named_query(source, "evidence", {"name": name})
                 assert _entities(evidence) <= labels_equal_to(built.graph, name)
     assert store_state(built.out) == before
 
@@ -200,8 +203,8 @@ def test_payloads_on_both_engines_match_the_data(built: Built, tmp_path: Path) -
 def test_a_real_name_gives_its_statements(built: Built) -> None:
     """The binding is not just refusing everything: 枫泾镇 and its Traditional form match."""
     with GraphStore.open(built.out, create=False, read_only=True) as store:
-        simplified = q.run_named_query(store, "evidence", {"name": "枫泾镇"})
-        traditional = q.run_named_query(store, "evidence", {"name": "楓涇鎮"})
+        simplified = named_queries.run_named_query(store, "evidence", {"name": "枫泾镇"})
+        traditional = named_queries.run_named_query(store, "evidence", {"name": "楓涇鎮"})
     township = URIRef("https://w3id.org/kg-zh/id/place/310116102")
     assert _entities(simplified) == {township}
     assert _entities(traditional) == {township}
@@ -215,8 +218,8 @@ def test_endpoint_queries_inline_payloads_as_terms(built: Built) -> None:
     before = store_state(built.out)
     with GraphStore.open(built.out, create=False, read_only=True) as store:
         for name in (*PAYLOADS, "枫泾镇", "楓涇鎮", "\"'韩庆"):
-            inlined = q.standalone_named_query("evidence", {"name": name})
-            bound = q.run_named_query(store, "evidence", {"name": name})
+            inlined = named_queries.standalone_named_query("evidence", {"name": name})
+            bound = named_queries.run_named_query(store, "evidence", {"name": name})
             assert q.run_query(store, inlined).rows == bound.rows, name
     assert store_state(built.out) == before
 
@@ -225,9 +228,9 @@ def test_parameter_and_query_names_cannot_smuggle_text() -> None:
     with pytest.raises(QueryError, match="bad parameter"):
         q.parse_params(["name} ; DROP ALL ; #=x"])
     with pytest.raises(QueryError, match="unknown named query"):
-        q.load_named_query("../queries/evidence")
+        named_queries.load_named_query("../queries/evidence")
     with pytest.raises(QueryError, match="no parameter"):
-        q.run_named_query(Graph(), "evidence", {"name": "x", "other": "y"})
+        named_queries.run_named_query(Graph(), "evidence", {"name": "x", "other": "y"})
 
 
 # --------------------------------------------------------------------------- updates

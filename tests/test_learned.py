@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 
 from kg.extract.annotations import AnnotatedSpan, align, outermost, simplified_form
-from kg.extract.mentions import Mention
 from kg.extract.relation_model import (
     enumeration_groups,
     fold,
     label_of,
     load_relation_model,
 )
+from kg.extract.rules.mention import Mention
 from kg.extract.tagger import bio_tags, char_features, load_tagger, spans_from_tags
 from kg.model import RawDocument
 from kg.resources import learned_model_paths

@@ -11,8 +11,9 @@ import pytest
 
 from kg.explore.tables import ENTITY_COLUMNS, RELATION_COLUMNS, export_tables
 from kg.store.graphstore import GraphStore
+from kg.store.named_queries import load_named_query, run_named_query
 from kg.store.names import name_key
-from kg.store.query import QueryError, load_named_query, run_named_query
+from kg.store.query import QueryError
 
 TOWNSHIP = "https://w3id.org/kg-zh/id/place/310116102"
 

@@ -145,7 +145,7 @@ def test_pdf_and_docx_build_the_same_graph_as_txt(tmp_path: Path, printed_pdf: P
 
 
 def test_evidence_on_page_two_says_page_two(tmp_path: Path, printed_pdf: Path) -> None:
-    from kg.store.query import run_named_query
+    from kg.store.named_queries import run_named_query
 
     build([printed_pdf], tmp_path / "out", write_html=False)
     with GraphStore.open(tmp_path / "out", create=False, read_only=True) as store:

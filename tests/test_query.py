@@ -29,24 +29,22 @@ from test_store import (
 from kg.base.vocab import KG
 from kg.errors import QueryError
 from kg.store.graphstore import GraphStore
-from kg.store.query import (
-    QueryResult,
-    _evaluate_on_oxigraph,
-    clear_query_caches,
-    format_result,
+from kg.store.named_queries import (
     list_named_queries,
     load_named_query,
+    run_named_query,
+    standalone_named_query,
+)
+from kg.store.ordering import sort_result, sparql_order_key, split_trailing_order
+from kg.store.query import (
+    _evaluate_on_oxigraph,
+    clear_query_caches,
     param_term,
     parse_params,
-    rich_table,
-    run_named_query,
     run_query,
-    sort_result,
-    sparql_order_key,
-    split_trailing_order,
-    standalone_named_query,
     standalone_query,
 )
+from kg.store.results import QueryResult, format_result, rich_table
 
 EXPECTED_QUERIES = {
     "townships-by-district", "brands-and-owners", "cross-regional-alliances", "alliances",
@@ -252,7 +250,7 @@ def test_descending_keys_and_ties_keep_the_engines_order() -> None:
 
 def test_kept_sort_keys_follow_the_terms_sorted_now() -> None:
     """Keys kept from earlier sorts never order other terms: every sort is as if it were first."""
-    from kg.store import query
+    from kg.store import ordering
 
     clear_query_caches()
     for values in (["b", "a", "c"], ["c", "b", "a"], [3, 1, 2]):
@@ -261,9 +259,9 @@ def test_kept_sort_keys_follow_the_terms_sorted_now() -> None:
         expected = tuple(sorted(rows, key=lambda row: sparql_order_key(row[0])))
         assert sort_result(result, [("v", False)]).rows == expected
         assert sort_result(result, [("v", True)]).rows == expected[::-1]
-    assert query._ORDER_KEYS
+    assert ordering._ORDER_KEYS
     clear_query_caches()
-    assert not query._ORDER_KEYS
+    assert not ordering._ORDER_KEYS
 
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])

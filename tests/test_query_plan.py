@@ -294,7 +294,8 @@ def reversing_sizes(sparql: str):
 
 
 def test_named_queries_planned_in_another_order_answer_the_same(seed_build: Path):
-    from kg.store.query import _run_on_oxigraph, list_named_queries
+    from kg.store.named_queries import list_named_queries
+    from kg.store.query import _run_on_oxigraph
 
     rewritten = 0
     with GraphStore.open(seed_build, create=False, read_only=True) as store:

@@ -15,7 +15,7 @@ from rdflib import Graph, Literal
 
 from kg.evaluate.score import DocScore, load_gold, score_graph
 from kg.store.graphstore import GraphStore
-from kg.store.query import run_named_query
+from kg.store.named_queries import run_named_query
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,32 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract import lexicon
-from kg.extract import mentions as mn
-from kg.extract import relations as rel
 from kg.extract.gazetteer import Gazetteer, get_gazetteer
 from kg.extract.ner import doc_text
 from kg.extract.resolve import resolve_entities
+from kg.extract.rules.brands import brands, nested_brands
+from kg.extract.rules.containment import adjacency, containment, gazetteer_links
+from kg.extract.rules.cooperation import cooperation
+from kg.extract.rules.enumerations import find_counted_places, find_enumerations
+from kg.extract.rules.leadership import leadership
+from kg.extract.rules.location import inclusion, landing, settling, venues
+from kg.extract.rules.membership import abbreviated_members, group_words, membership
+from kg.extract.rules.mention import RULE_PRIORITY, Mention, resolve_overlaps, token_starts
+from kg.extract.rules.organisations import find_organisations, unwrap_party_branch
+from kg.extract.rules.people import find_people, find_publications
+from kg.extract.rules.places import (
+    find_gazetteer_places,
+    find_regions,
+    find_short_place_forms,
+    find_unlisted_places,
+)
+from kg.extract.rules.publishing import publishing
+from kg.extract.rules.quoted import (
+    find_quoted_after_places,
+    find_quoted_names,
+    find_repeated_quotes,
+)
+from kg.extract.rules.sentence import SentenceView
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.model import Relation, Span
 
@@ -165,33 +186,33 @@ class EntityRules:
         text = doc_text(doc)
         gaz = _gazetteer()
         on = self.enabled
-        ends = mn.token_starts(token_bounds(doc))
-        places = mn.find_gazetteer_places(text, gaz) if "gazetteer" in on else []
-        found: list[mn.Mention] = list(places)
+        ends = token_starts(token_bounds(doc))
+        places = find_gazetteer_places(text, gaz) if "gazetteer" in on else []
+        found: list[Mention] = list(places)
         if "regions" in on:
-            found += mn.find_regions(text, ends)
+            found += find_regions(text, ends)
         if "organisations" in on:
-            orgs = mn.find_organisations(text, ends)
+            orgs = find_organisations(text, ends)
             found += orgs
-            found += [h for h in map(mn.unwrap_party_branch, orgs) if h is not None]
+            found += [h for h in map(unwrap_party_branch, orgs) if h is not None]
         if "quoted" in on:
-            found += mn.find_quoted_names(text, ends)
+            found += find_quoted_names(text, ends)
         if "enumerations" in on:
-            found += trim_place_prefixes(mn.find_enumerations(text, ends), places)
-            found += mn.find_counted_places(text)
+            found += trim_place_prefixes(find_enumerations(text, ends), places)
+            found += find_counted_places(text)
         if "people" in on:
-            found += mn.find_people(text, ends)
+            found += find_people(text, ends)
         if "publications" in on:
-            found += mn.find_publications(text)
+            found += find_publications(text)
         if "unlisted_places" in on:
-            found += mn.find_unlisted_places(text, ends, places)
+            found += find_unlisted_places(text, ends, places)
         if "short_forms" in on:
-            found += mn.find_short_place_forms(text, gaz, places)
+            found += find_short_place_forms(text, gaz, places)
         doc._.kg_candidates = found
         return doc
 
 
-def trim_place_prefixes(items: list[mn.Mention], places: list[mn.Mention]) -> list[mn.Mention]:
+def trim_place_prefixes(items: list[Mention], places: list[Mention]) -> list[Mention]:
     """``木渎镇灵岩村、天平村等``: the first item starts after the place that locates it."""
     starts = {p.start: p for p in places}
     for m in items:
@@ -219,17 +240,17 @@ class EntityLinker:
     """Chooses among overlapping mentions, links places, resolves context."""
 
     def __call__(self, doc: Doc) -> Doc:
-        candidates: list[mn.Mention] = list(doc._.kg_candidates or [])
+        candidates: list[Mention] = list(doc._.kg_candidates or [])
         # known quoted names recur without their head word: pick those up too
         places = [m for m in candidates if m.rule.startswith("place.")]
-        candidates += mn.find_quoted_after_places(doc_text(doc), places)
+        candidates += find_quoted_after_places(doc_text(doc), places)
         known = {
             m.text: m.cls
             for m in candidates
             if m.rule in ("quoted.head_after", "quoted.after_place")
         }
-        candidates += mn.find_repeated_quotes(doc_text(doc), known)
-        kept, nested = mn.resolve_overlaps(_dedupe(prefer_learned(candidates)))
+        candidates += find_repeated_quotes(doc_text(doc), known)
+        kept, nested = resolve_overlaps(_dedupe(prefer_learned(candidates)))
         nested = [m for m in nested if _keep_nested(m)]
         # a province named only inside a body's formal name is not a topic of the article
         provinces_on_top = {m.text for m in kept if m.rule.startswith("place.")}
@@ -268,7 +289,7 @@ class EntityLinker:
         return doc
 
 
-def prefer_learned(candidates: list[mn.Mention]) -> list[mn.Mention]:
+def prefer_learned(candidates: list[Mention]) -> list[Mention]:
     """Learned spans outrank the rule spans they cross or lie inside.
 
     Why: the tagger has seen the rules' candidates as features and learned from
@@ -291,15 +312,15 @@ def prefer_learned(candidates: list[mn.Mention]) -> list[mn.Mention]:
     return out
 
 
-def is_learned(m: mn.Mention) -> bool:
+def is_learned(m: Mention) -> bool:
     return m.rule.startswith("model.") or m.rule == "place.model"
 
 
 def anaphora_mentions(
-    text: str, original: str, kept: list[mn.Mention], keys: dict[int, str], entities: dict
-) -> list[mn.Mention]:
+    text: str, original: str, kept: list[Mention], keys: dict[int, str], entities: dict
+) -> list[Mention]:
     """该镇/该区/该县: the last place of that level named before."""
-    out: list[mn.Mention] = []
+    out: list[Mention] = []
     for word, cls in lexicon.ANAPHORA.items():
         if not word.startswith("该"):
             continue
@@ -311,7 +332,7 @@ def anaphora_mentions(
             if not before:
                 continue
             target = keys[id(before[-1])]
-            m = mn.Mention(hit.start(), hit.end(), word, entities[target].cls, "anaphora.previous")
+            m = Mention(hit.start(), hit.end(), word, entities[target].cls, "anaphora.previous")
             keys[id(m)] = target
             surface = original[m.start : m.end]
             entities[target].mentions.append((Span(m.start, m.end, surface), m.rule))
@@ -327,11 +348,11 @@ _ABBREVIATION_RE = re.compile(
 def abbreviation_mentions(
     text: str,
     original: str,
-    kept: list[mn.Mention],
+    kept: list[Mention],
     keys: dict[int, str],
     entities: dict,
     user_data: dict,
-) -> list[mn.Mention]:
+) -> list[Mention]:
     """苏锡常, 杭嘉湖: a region named by the first characters of places in the article.
 
     Each character must be the first character of exactly one county-level or
@@ -343,7 +364,7 @@ def abbreviation_mentions(
         if e.cls in ("District", "County", "City") and e.label:
             by_initial.setdefault(e.label[0], set()).add(key)
     occupied = {(m.start, m.end) for m in kept}
-    out: list[mn.Mention] = []
+    out: list[Mention] = []
     expansions: dict[str, list[str]] = user_data.setdefault("kg_abbreviations", {})
     pattern = re.compile(
         r"(?<=“)([\u4e00-\u9fff]{3,4})(?=”)|([\u4e00-\u9fff]{3,4})(?=[两三四五]地)"
@@ -367,7 +388,7 @@ def abbreviation_mentions(
             from kg.model import Entity
 
             entities[key] = Entity(key=key, cls="Region", label=run)
-        m = mn.Mention(start, start + len(run), run, "Region", "region.abbreviation")
+        m = Mention(start, start + len(run), run, "Region", "region.abbreviation")
         keys[id(m)] = key
         entities[key].mentions.append((Span(m.start, m.end, original[m.start : m.end]), m.rule))
         expansions[key] = members
@@ -379,18 +400,18 @@ def _is_province_name(name: str) -> bool:
     return any(d.level == 1 for d in _gazetteer().candidates(name))
 
 
-def _dedupe(mentions: list[mn.Mention]) -> list[mn.Mention]:
-    seen: dict[tuple[int, int], mn.Mention] = {}
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    seen: dict[tuple[int, int], Mention] = {}
     for m in mentions:
         k = (m.start, m.end)
-        if k not in seen or mn._RULE_PRIORITY.get(m.rule, 0) > mn._RULE_PRIORITY.get(
+        if k not in seen or RULE_PRIORITY.get(m.rule, 0) > RULE_PRIORITY.get(
             seen[k].rule, 0
         ):
             seen[k] = m
     return list(seen.values())
 
 
-def _keep_nested(m: mn.Mention) -> bool:
+def _keep_nested(m: Mention) -> bool:
     """Nested places and host bodies give containment; other nested spans are noise."""
     if m.parent is None:
         return False
@@ -447,10 +468,10 @@ class RelationRules:
         sentence_of = _sentence_index(sentences, len(text))
         out: list[Relation] = []
         if "containment" in on:
-            out += rel.containment(nested, keys, entities, sentence_of, text, sentences, gaz)
+            out += containment(nested, keys, entities, sentence_of, text, sentences, gaz)
         if "brands" in on:
-            out += rel.nested_brands(nested, keys, sentence_of, sentences, entities, text)
-        history: list[tuple[mn.Mention, str]] = []
+            out += nested_brands(nested, keys, sentence_of, sentences, entities, text)
+        history: list[tuple[Mention, str]] = []
         places_all = [
             m for m in top + nested if m.rule.startswith("place.") or entities[keys[id(m)]].cls in
             ("Village", "Township", "Subdistrict")
@@ -460,18 +481,18 @@ class RelationRules:
         places_by_sentence = _by_sentence(places_all, sentences, sentence_of)
         for idx, sent in enumerate(sentences):
             in_sent = top_by_sentence[idx]
-            view = rel.SentenceView(idx, sent, in_sent, keys, entities, text)
+            view = SentenceView(idx, sent, in_sent, keys, entities, text)
             sent_places = places_by_sentence[idx]
             if "place_chain" in on:
-                out += rel.adjacency(view, sent_places, gaz)
+                out += adjacency(view, sent_places, gaz)
             if "group_words" in on:
-                out += rel.group_words(
+                out += group_words(
                     view,
                     history + [(m, keys[id(m)]) for m in in_sent],
                     abbreviations,
                 )
             if "membership" in on:
-                out += rel.abbreviated_members(view, abbreviations)
+                out += abbreviated_members(view, abbreviations)
             for family, rule in SENTENCE_RULES:
                 if family in on:
                     out += rule(view)
@@ -479,7 +500,7 @@ class RelationRules:
         out = _dedupe_relations([r for r in out if r is not None])
         stated = {(r.subject, r.object) for r in out if r.predicate == "locatedIn"}
         first_mention = {k: e.mentions[0][0] for k, e in entities.items() if e.mentions}
-        links = rel.gazetteer_links(entities, gaz) if "gazetteer" in on else iter(())
+        links = gazetteer_links(entities, gaz) if "gazetteer" in on else iter(())
         for child, parent in links:
             if (child, parent) in stated:
                 continue
@@ -504,23 +525,23 @@ class RelationRules:
 
 #: Rules that look at one sentence at a time, by family.
 SENTENCE_RULES = (
-    ("cooperation", rel.cooperation),
-    ("membership", rel.membership),
-    ("brands", rel.brands),
-    ("leadership", rel.leadership),
-    ("settling", rel.settling),
-    ("landing", rel.landing),
-    ("venues", rel.venues),
-    ("inclusion", rel.inclusion),
-    ("publishing", rel.publishing),
+    ("cooperation", cooperation),
+    ("membership", membership),
+    ("brands", brands),
+    ("leadership", leadership),
+    ("settling", settling),
+    ("landing", landing),
+    ("venues", venues),
+    ("inclusion", inclusion),
+    ("publishing", publishing),
 )
 
 
 def _by_sentence(
-    mentions: list[mn.Mention], sentences: list[Span], sentence_of: dict[int, int]
-) -> list[list[mn.Mention]]:
+    mentions: list[Mention], sentences: list[Span], sentence_of: dict[int, int]
+) -> list[list[Mention]]:
     """The mentions that lie wholly inside each sentence, in their given order."""
-    out: list[list[mn.Mention]] = [[] for _ in sentences]
+    out: list[list[Mention]] = [[] for _ in sentences]
     for m in mentions:
         idx = sentence_of.get(m.start)
         if idx is not None and m.end <= sentences[idx].end:

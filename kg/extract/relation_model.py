@@ -38,8 +38,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import ModelError
-from kg.extract.mentions import Mention
 from kg.extract.ner import doc_text
+from kg.extract.rules.mention import Mention
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.model import Entity, Relation, Span
 from kg.resources import jieba_word_tags, models_dir

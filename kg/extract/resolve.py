@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from kg.base.vocab import ADMIN_CLASSES
 from kg.extract import lexicon as lx
 from kg.extract.gazetteer import Division, Gazetteer
-from kg.extract.mentions import Mention
+from kg.extract.rules.mention import Mention
 from kg.model import Entity, Span
 
 _PLACE_RULES = ("place.",)
@@ -287,7 +287,7 @@ def _without_places(m: Mention, mentions: Sequence[Mention]) -> str | None:
     rest = m.text[pos - m.start :]
     if pos == m.start or len(rest) < 4:
         return None
-    from kg.extract.mentions import org_suffix_class
+    from kg.extract.rules.organisations import org_suffix_class
 
     hit = org_suffix_class(rest)
     return None if hit and len(rest) - len(hit[0]) < 2 else rest

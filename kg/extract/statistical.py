@@ -31,8 +31,9 @@ from spacy.util import minibatch
 
 from kg.errors import ModelError
 from kg.extract import lexicon as lx
-from kg.extract.mentions import Mention, org_suffix_class
 from kg.extract.ner import doc_text
+from kg.extract.rules.mention import Mention
+from kg.extract.rules.organisations import org_suffix_class
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.model import Span
 from kg.resources import jieba_word_tags

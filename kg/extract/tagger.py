@@ -24,7 +24,7 @@ at a word boundary) and where they are not (文旅兴镇 ends like a town), and 
 finds names no rule has a pattern for (a company without a legal suffix).
 
 The tagger's labels are BIO tags over the ontology's classes; each predicted
-span becomes a :class:`~kg.extract.mentions.Mention` whose rule is
+span becomes a :class:`~kg.extract.rules.mention.Mention` whose rule is
 ``model.<Class>`` (or ``place.model`` for places, so that the gazetteer links
 it), and joins the rule candidates before overlaps are resolved.
 """
@@ -40,8 +40,8 @@ from spacy.tokens import Doc
 
 from kg.errors import ModelError
 from kg.extract.lexicon import LEVEL_PREFIXES
-from kg.extract.mentions import Mention
 from kg.extract.ner import doc_text
+from kg.extract.rules.mention import Mention
 from kg.extract.tokenizer import kept_words_and_starts
 from kg.resources import jieba_word_tags, models_dir
 

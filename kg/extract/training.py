@@ -26,7 +26,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from kg.extract.annotations import AnnotatedDoc
-from kg.extract.mentions import Mention
+from kg.extract.rules.mention import Mention
 from kg.extract.tagger import bio_tags, char_features
 from kg.extract.tokenizer import kept_words_and_starts
 

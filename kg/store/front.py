@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from kg.store.graphstore import SERIALISATION_PREFIXES
-from kg.store.query import list_named_queries
+from kg.store.named_queries import list_named_queries
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _DATA_MARK = "/*KG-DATA*/"

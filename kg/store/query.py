@@ -23,315 +23,43 @@ which the caller must give.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import json
 import re
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.base.fsutil import is_corruption
 from kg.errors import QueryError, StoreDamagedError
-from kg.resources import queries_dir
 from kg.store.graphstore import (
     SERIALISATION_PREFIXES,
     GraphStore,
-    canonical_language_tag,
     to_ox_term,
     to_rdflib_term,
 )
+from kg.store.ordering import (
+    MAX_CACHED_TERMS,
+    NOT_CONVERTED,
+    forget_order_keys,
+    sort_result,
+    split_trailing_order,
+)
 from kg.store.query_plan import PatternSizes
+from kg.store.results import QueryResult, QuerySource, normalise_term
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    pass
 
-FORMATS: tuple[str, ...] = ("table", "csv", "json")
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_QUERY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
-_PARAM_LINE = re.compile(r"#\s*param:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[—–:-]+\s*)?(.*)")
 # Characters RFC 3987 forbids in an IRI reference, as SPARQL's IRIREF does.
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
-QuerySource = GraphStore | ox.Store | Graph
-Row = tuple[Node | None, ...]
 
 
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """The answer to a query: named columns and rows of rdflib terms (None = unbound).
-
-    An ASK query has no columns and sets ``boolean``; a CONSTRUCT or DESCRIBE
-    query has the columns ``subject``, ``predicate``, ``object``.
-    """
-
-    columns: tuple[str, ...]
-    rows: tuple[Row, ...] = ()
-    boolean: bool | None = None
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def records(self) -> list[dict[str, Node | None]]:
-        """The rows as dictionaries keyed by column name."""
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-    def column(self, name: str) -> list[Node | None]:
-        """All values of one column."""
-        index = self.columns.index(name)
-        return [row[index] for row in self.rows]
-
-    def to_sparql_json(self) -> dict[str, Any]:
-        """The result in the SPARQL 1.1 Query Results JSON Format."""
-        if self.boolean is not None:
-            return {"head": {}, "boolean": self.boolean}
-        bindings = [
-            {col: _term_json(value) for col, value in zip(self.columns, row, strict=True)
-             if value is not None}
-            for row in self.rows
-        ]
-        return {"head": {"vars": list(self.columns)}, "results": {"bindings": bindings}}
-
-    @classmethod
-    def from_sparql_json(cls, data: Mapping[str, Any]) -> QueryResult:
-        """Read a SPARQL 1.1 JSON result document (as returned by an endpoint)."""
-        if "boolean" in data:
-            return cls(columns=(), boolean=bool(data["boolean"]))
-        try:
-            columns = tuple(data["head"]["vars"])
-            rows = tuple(
-                tuple(_json_term(binding[c]) if c in binding else None for c in columns)
-                for binding in data["results"]["bindings"]
-            )
-        except (KeyError, TypeError) as exc:
-            raise QueryError(f"not a SPARQL JSON result (missing {exc})") from exc
-        return cls(columns=columns, rows=rows)
-
-
-def _term_json(term: Node) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": str(term)}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype is not None and term.datatype != XSD.string:
-            out["datatype"] = str(term.datatype)
-        return out
-    raise QueryError(f"cannot write {term!r} as a SPARQL JSON term")
-
-
-def _json_term(value: Mapping[str, str]) -> Node:
-    kind = value.get("type")
-    text = value.get("value", "")
-    if kind == "uri":
-        return URIRef(text)
-    if kind == "bnode":
-        return BNode(text)
-    if kind in ("literal", "typed-literal"):
-        return normalise_term(
-            Literal(text, lang=value.get("xml:lang"), datatype=value.get("datatype"))
-        )
-    raise QueryError(f"unsupported term in SPARQL JSON result: {value!r}")
-
-
-def normalise_term(term: Node | None) -> Node | None:
-    """Drop an explicit ``xsd:string`` datatype and fix the case of language tags."""
-    if isinstance(term, Literal):
-        if term.language:
-            return Literal(str(term), lang=canonical_language_tag(term.language))
-        if term.datatype == XSD.string:
-            return Literal(str(term))
-    return term
-
-
-# --------------------------------------------------------------------------- formats
-
-
-def display_term(term: Node | None) -> str:
-    """A short human-readable form: IRIs with a known prefix, literals as their text."""
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        best = max(
-            ((p, ns) for p, ns in SERIALISATION_PREFIXES.items() if term.startswith(ns)),
-            key=lambda item: len(item[1]),
-            default=None,
-        )
-        return f"{best[0]}:{term[len(best[1]):]}" if best else str(term)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
-def _csv_term(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
-def format_table(
-    result: QueryResult,
-    max_width: int | None = None,
-    labels: Mapping[str, str] | None = None,
-) -> str:
-    """Plain text with aligned columns (wide CJK characters count as two cells).
-
-    For people, not programs: kg's IRIs are shown with their percent-encoding
-    undone (``kgid:org/Alliance/长三角…``), or as the entity's label when
-    ``labels`` has one (:func:`entity_labels`), and with ``max_width`` (the
-    terminal's width) the widest columns are cut with "…" until a row fits.
-    """
-    from rich.cells import cell_len
-
-    if result.boolean is not None:
-        return "true\n" if result.boolean else "false\n"
-    labels = labels or {}
-    cells = [
-        [labels.get(str(v), "") or readable_term(v) if v is not None else "" for v in row]
-        for row in result.rows
-    ]
-    widths = [
-        max([cell_len(name)] + [cell_len(row[i]) for row in cells])
-        for i, name in enumerate(result.columns)
-    ]
-    if max_width is not None:
-        widths = fit_widths(widths, [cell_len(name) for name in result.columns], max_width)
-
-    def line(values: Sequence[str]) -> str:
-        cut = (truncate_cells(v, w) for v, w in zip(values, widths, strict=True))
-        padded = (v + " " * (w - cell_len(v)) for v, w in zip(cut, widths, strict=True))
-        return "  ".join(padded).rstrip()
-
-    out = [line(result.columns), line(["-" * w for w in widths])]
-    out.extend(line(row) for row in cells)
-    out.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
-
-
-def readable_term(term: Node | None) -> str:
-    """:func:`display_term` with the percent-encoding of kg's IRIs undone."""
-    from urllib.parse import unquote
-
-    shown = display_term(term)
-    return unquote(shown) if isinstance(term, URIRef) and "%" in shown else shown
-
-
-def fit_widths(widths: list[int], minimums: list[int], max_width: int) -> list[int]:
-    """Column widths that fit ``max_width`` cells (two spaces between columns), widest cut first.
-
-    No column is cut below its header (or 3 cells), so a very narrow
-    terminal still gets its headers whole, and wraps instead.
-    """
-    widths = list(widths)
-    floors = [max(m, 3) for m in minimums]
-    while sum(widths) + 2 * (len(widths) - 1) > max_width:
-        widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
-        if widths[widest] <= floors[widest]:
-            break
-        widths[widest] -= 1
-    return widths
-
-
-def truncate_cells(text: str, width: int) -> str:
-    """``text`` cut to ``width`` terminal cells, ending in "…" when cut."""
-    from rich.cells import cell_len
-
-    if cell_len(text) <= width:
-        return text
-    out, used = [], 0
-    for char in text:
-        size = cell_len(char)
-        if used + size > width - 1:
-            break
-        out.append(char)
-        used += size
-    return "".join(out) + "…"
-
-
-def entity_labels(source: QuerySource, result: QueryResult) -> dict[str, str]:
-    """The ``rdfs:label`` of each kg entity IRI in ``result`` (documents and provenance aside)."""
-    iris = sorted({
-        str(v) for row in result.rows for v in row
-        if isinstance(v, URIRef) and str(v).startswith(SERIALISATION_PREFIXES["kgid"])
-        and not str(v).startswith(tuple(
-            SERIALISATION_PREFIXES["kgid"] + part
-            for part in ("doc/", "stmt/", "sent/", "mention/", "graph/")
-        ))
-    })
-    if not iris or not isinstance(source, GraphStore):
-        return {}
-    labels: dict[str, str] = {}
-    store = source.pyoxigraph_store
-    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-    for iri in iris:
-        found = sorted(q.object.value for q in store.quads_for_pattern(
-            ox.NamedNode(iri), label, None, ox.DefaultGraph()))
-        if found:
-            labels[iri] = found[0]
-    return labels
-
-
-def rich_table(result: QueryResult) -> Table:
-    """The result as a rich Table, for printing to a terminal."""
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    if result.boolean is not None:
-        table.add_column("boolean")
-        table.add_row(str(result.boolean).lower())
-        return table
-    for name in result.columns:
-        table.add_column(name, overflow="fold")
-    for row in result.rows:
-        table.add_row(*(display_term(v) for v in row))
-    return table
-
-
-def format_csv(result: QueryResult) -> str:
-    """The SPARQL 1.1 CSV results format: full IRIs, literals as their lexical form."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if result.boolean is not None:
-        writer.writerow(["boolean"])
-        writer.writerow([str(result.boolean).lower()])
-        return buffer.getvalue()
-    writer.writerow(result.columns)
-    for row in result.rows:
-        writer.writerow([_csv_term(v) for v in row])
-    return buffer.getvalue()
-
-
-def format_json(result: QueryResult) -> str:
-    """The SPARQL 1.1 JSON results format, UTF-8 kept readable."""
-    return json.dumps(result.to_sparql_json(), ensure_ascii=False, indent=2) + "\n"
-
-
-def format_result(result: QueryResult, fmt: str) -> str:
-    """Render a result as ``table``, ``csv`` or ``json``."""
-    formatters = {"table": format_table, "csv": format_csv, "json": format_json}
-    if fmt not in formatters:
-        raise QueryError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return formatters[fmt](result)
-
-
-# --------------------------------------------------------------------------- parameters
 
 
 def parse_params(items: Iterable[str]) -> dict[str, str]:
@@ -418,7 +146,7 @@ def clear_query_caches() -> None:
 def _forget_converted() -> None:
     _CONVERTED.clear()
     _CONVERTED[None] = None  # an unbound value stays unbound
-    _ORDER_KEYS.clear()
+    forget_order_keys()
 
 
 def pattern_sizes(store: GraphStore) -> PatternSizes:
@@ -471,150 +199,12 @@ def _run_on_oxigraph(
     return _evaluate_on_oxigraph(store, sparql, terms, origin)
 
 
-#: A query's last clause when it is ``ORDER BY`` over plain variables, each
-#: optionally in ``ASC(…)``/``DESC(…)``, with nothing after it (no LIMIT, OFFSET
-#: or VALUES): the outermost query's ordering, safe to apply to its rows.
-_TRAILING_ORDER_BY = re.compile(
-    r"\bORDER\s+BY((?:\s*(?:[?$][A-Za-z_]\w*|(?:ASC|DESC)\s*\(\s*[?$][A-Za-z_]\w*\s*\)))+)\s*$",
-    re.IGNORECASE,
-)
-_ORDER_CONDITION = re.compile(r"(?:(ASC|DESC)\s*\(\s*)?[?$]([A-Za-z_]\w*)", re.IGNORECASE)
-
-
-def split_trailing_order(sparql: str) -> tuple[str, list[tuple[str, bool]]] | None:
-    """The query without its final ``ORDER BY`` and that clause's ``(variable, descending)`` keys.
-
-    None when the query does not end with an ORDER BY over plain variables.
-    Comment lines after it are ignored; a comment on its own line is needed,
-    since ``#`` also occurs inside IRIs.
-    """
-    lines = sparql.rstrip().split("\n")
-    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
-        lines.pop()
-    text = "\n".join(lines)
-    start = text.upper().rfind("ORDER")
-    match = _TRAILING_ORDER_BY.match(text, start) if start >= 0 else None
-    if match is None:
-        return None
-    keys = [
-        (name, (direction or "").upper() == "DESC")
-        for direction, name in _ORDER_CONDITION.findall(match.group(1))
-    ]
-    return text[:start], keys
-
-
-_NUMERIC_TYPES = frozenset(
-    XSD[name] for name in (
-        "integer", "decimal", "float", "double", "int", "long", "short", "byte",
-        "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
-        "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
-    )
-)
-_TEMPORAL_TYPES = frozenset((XSD.dateTime, XSD.date, XSD.dateTimeStamp))
-_RDF_LANG_STRING = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
-#: Marks a term not converted yet (None is a value: an unbound variable).
-_MISSING = object()
 #: Oxigraph terms already turned into rdflib terms, shared by the queries of the
 #: process. Why: rdflib builds a language-tagged literal in ~1.8 µs, which was
 #: a third of a millisecond query's time, and a column repeats a few terms
 #: (classes, predicates) while queries over one store repeat its labels and
 #: IRIs. rdflib terms are immutable, so sharing them is safe.
 _CONVERTED: dict[Any, Node | None] = {None: None}
-#: Converted terms kept before the cache starts over (tens of MB at most).
-_MAX_CONVERTED = 200_000
-#: Sort keys of terms already sorted on, by ``id`` of the term, with the term
-#: itself (a term kept here stays alive, so its ``id`` cannot name another
-#: object). Why: the rows of repeated queries hold the same converted terms,
-#: and computing their keys again was a tenth of ``relations``' time.
-_ORDER_KEYS: dict[int, tuple[Node | None, tuple[Any, ...]]] = {}
-
-
-def sparql_order_key(term: Node | None) -> tuple[Any, ...]:
-    """A sort key that orders terms as SPARQL's ORDER BY does (SPARQL 1.1, 15.1).
-
-    Unbound < blank nodes < IRIs < literals. Numbers compare by value,
-    dates and times by instant (a time without a zone is taken as UTC),
-    strings by code point; where SPARQL leaves the order to the engine, it
-    follows Oxigraph's: a string with a language tag comes before the same
-    text without one, and literals of other datatypes compare by their text.
-    Literals SPARQL cannot compare with each other (a number and a string)
-    are ordered by kind, so the order is total and the same on every run.
-    """
-    if not isinstance(term, Literal):
-        if term is None:
-            return (0,)
-        if isinstance(term, BNode):
-            return (1, str(term))
-        return (2, str(term)) if isinstance(term, URIRef) else (4, str(term))
-    datatype = term.datatype
-    if datatype is None:  # the common case: a label
-        return _string_key(term)
-    if datatype in _NUMERIC_TYPES:
-        try:
-            return (3, 0, float(term), str(term))
-        except (TypeError, ValueError):
-            pass
-    if datatype in _TEMPORAL_TYPES:
-        instant = _instant(term)
-        if instant is not None:
-            return (3, 2, instant, str(term))
-    if datatype in (XSD.string, _RDF_LANG_STRING):
-        return _string_key(term)
-    if datatype == XSD.boolean:
-        return (3, 3, str(term) in ("true", "1"), str(term))
-    return (3, 4, str(term), str(datatype))
-
-
-def _string_key(term: Literal) -> tuple[Any, ...]:
-    language = term.language
-    return (3, 1, str(term), 0, language.lower()) if language else (3, 1, str(term), 1, "")
-
-
-def _instant(term: Literal) -> float | None:
-    value = term.toPython()
-    if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        return aware.timestamp()
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp()
-    return None
-
-
-def sort_result(result: QueryResult, order: Sequence[tuple[str, bool]]) -> QueryResult:
-    """``result`` with its rows sorted by ``(column, descending)`` keys, in SPARQL's order.
-
-    The sort is stable: rows equal on every key keep the engine's order.
-    """
-    rows = list(result.rows)
-    at = [result.columns.index(name) for name, _ in order]
-    key_of = _order_keys(row[i] for row in rows for i in at)
-    if not any(descending for _, descending in order):
-        rows.sort(key=lambda row: [key_of[id(row[i])] for i in at])
-    else:  # one stable pass per key, the last key first
-        for (_, descending), i in zip(reversed(order), reversed(at), strict=True):
-            rows.sort(key=lambda row, i=i: key_of[id(row[i])], reverse=descending)
-    return QueryResult(columns=result.columns, rows=tuple(rows), boolean=result.boolean)
-
-
-def _order_keys(terms: Iterable[Node | None]) -> dict[int, tuple[Any, ...]]:
-    """The :func:`sparql_order_key` of each distinct term, by ``id``, from :data:`_ORDER_KEYS`.
-
-    A column repeats its predicates, labels and IRIs, so each distinct term's
-    key is looked up (or computed and kept) once per sort.
-    """
-    if len(_ORDER_KEYS) > _MAX_CONVERTED:
-        _ORDER_KEYS.clear()
-    kept = _ORDER_KEYS
-    key_of: dict[int, tuple[Any, ...]] = {}
-    for term in terms:
-        ident = id(term)
-        if ident in key_of:
-            continue
-        entry = kept.get(ident)
-        if entry is None:  # a kept entry holds its term, so the same id is the same term
-            entry = kept[ident] = (term, sparql_order_key(term))
-        key_of[ident] = entry[1]
-    return key_of
 
 
 def _evaluate_on_oxigraph(
@@ -647,14 +237,14 @@ def _evaluate_on_oxigraph(
         )
         return QueryResult(columns=("subject", "predicate", "object"), rows=rows)
     columns = tuple(v.value for v in answer.variables)
-    if len(_CONVERTED) > _MAX_CONVERTED:
+    if len(_CONVERTED) > MAX_CACHED_TERMS:
         _forget_converted()
     converted = _CONVERTED
     known = converted.__getitem__
 
     def convert(value: Any) -> Node | None:
-        term = converted.get(value, _MISSING)
-        if term is _MISSING:
+        term = converted.get(value, NOT_CONVERTED)
+        if term is NOT_CONVERTED:
             term = converted[value] = to_rdflib_term(value)
         return term  # type: ignore[return-value]
 
@@ -727,152 +317,6 @@ def run_query(
     )
 
 
-# --------------------------------------------------------------------------- named queries
-
-
-@dataclass(frozen=True)
-class NamedQuery:
-    """One ``.rq`` file of the query folder, with its documentation parsed."""
-
-    name: str
-    path: Path
-    sparql: str
-    summary: str
-    description: str = ""
-    #: Parameter name → what it means, in declaration order.
-    params: dict[str, str] = field(default_factory=dict)
-
-
-def parse_named_query(path: Path) -> NamedQuery:
-    """Read a ``.rq`` file and the comment block at its top."""
-    text = path.read_text(encoding="utf-8")
-    comments: list[str] = []
-    params: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line.startswith("#"):
-            if line:
-                break
-            continue
-        match = _PARAM_LINE.fullmatch(line)
-        if match:
-            params[match.group(1)] = match.group(2).strip()
-        else:
-            comments.append(line.lstrip("#").strip())
-    paragraphs = "\n".join(comments).strip().split("\n", 1)
-    summary = paragraphs[0].strip()
-    description = paragraphs[1].strip() if len(paragraphs) > 1 else ""
-    return NamedQuery(
-        name=path.stem, path=path, sparql=text, summary=summary,
-        description=description, params=params,
-    )
-
-
-def list_named_queries(folder: Path | None = None) -> list[NamedQuery]:
-    """All named queries, sorted by name."""
-    directory = folder or queries_dir()
-    return [parse_named_query(p) for p in sorted(directory.glob("*.rq"))]
-
-
-def load_named_query(name: str, folder: Path | None = None) -> NamedQuery:
-    """The named query ``name``; an unknown name raises QueryError with the likeliest one.
-
-    Names are matched case-insensitively, ``_`` standing for ``-``.
-    """
-    import difflib
-
-    directory = folder or queries_dir()
-    known = [q.name for q in list_named_queries(directory)]
-    wanted = name.strip().lower().replace("_", "-")
-    if wanted in known and _QUERY_NAME.fullmatch(wanted):
-        return parse_named_query(directory / f"{wanted}.rq")
-    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
-    guess = f"did you mean {close[0]!r}? " if close else ""
-    available = ", ".join(known) or "(none)"
-    raise QueryError(f"unknown named query {name!r}; {guess}available: {available}")
-
-
-def _checked_named_query(name: str, given: Mapping[str, str], folder: Path | None) -> NamedQuery:
-    """The named query ``name``, once ``given`` matches the parameters it declares."""
-    query = load_named_query(name, folder)
-    unknown = sorted(set(given) - set(query.params))
-    if unknown:
-        declared = ", ".join(query.params) or "none"
-        raise QueryError(
-            f"query {name!r} has no parameter {unknown[0]!r}; its parameters: {declared}"
-        )
-    missing = [p for p in query.params if p not in given]
-    if missing:
-        p = missing[0]
-        raise QueryError(f"query {name!r} needs --param {p}=VALUE ({query.params[p]})")
-    return query
-
-
-def run_named_query(
-    source: QuerySource,
-    name: str,
-    bindings: Mapping[str, str] | None = None,
-    folder: Path | None = None,
-) -> QueryResult:
-    """Run a named query after checking its parameters against its declaration.
-
-    For kg's own queries (``folder`` None) on a build or an rdflib graph,
-    ``name`` may be any spelling of a label and ``doc`` any handle of a
-    document (:mod:`kg.store.names`): the query runs
-    for each stored label or document they stand for, and the rows are
-    merged, in the query's order, with the parameter as it was typed.
-    """
-    given = dict(bindings or {})
-    query = _checked_named_query(name, given, folder)
-    origin = f"named query {query.name!r}"
-    # kg's own queries only: a query from elsewhere gets its parameters as given
-    choices = _parameter_choices(source, given) if folder is None else []
-    if not choices:
-        return run_query(source, query.sparql, given, origin=origin)
-    results = [run_query(source, query.sparql, {**given, **choice}, origin=origin)
-               for choice in choices]
-    typed = {"name": given["name"]} if "name" in choices[0] else {}
-    return _merged(results, typed, query.sparql)
-
-
-def _parameter_choices(source: QuerySource, given: Mapping[str, str]) -> list[dict[str, str]]:
-    """The bindings ``name`` and ``doc`` stand for in ``source``; [] to run the query as given."""
-    from kg.store import names
-
-    if not isinstance(source, GraphStore | ox.Store | Graph):
-        return []
-    options: dict[str, list[str]] = {}
-    if "name" in given and not given["name"].startswith("<"):
-        found = names.label_index(source).labels_for(given["name"])
-        if found and found != [given["name"]]:
-            options["name"] = found
-    if "doc" in given:
-        docs = names.document_iris(source, given["doc"])
-        if docs:
-            options["doc"] = [f"<{iri}>" for iri in docs]
-    choices: list[dict[str, str]] = [{}]
-    for key, values in options.items():
-        choices = [{**choice, key: value} for choice in choices for value in values]
-    return choices if options else []
-
-
-def _merged(results: Sequence[QueryResult], typed: Mapping[str, str], sparql: str) -> QueryResult:
-    """The rows of several runs of one query, each once, in the query's final order."""
-    columns = results[0].columns
-    shown = {columns.index(k): Literal(v) for k, v in typed.items()
-             if k in columns and not v.startswith("<")}
-    rows: dict[Row, None] = {}
-    for result in results:
-        for row in result.rows:
-            if shown:
-                row = tuple(shown.get(i, value) for i, value in enumerate(row))
-            rows[row] = None
-    merged = QueryResult(columns=columns, rows=tuple(rows))
-    split = split_trailing_order(sparql)
-    if split is not None and all(name in columns for name, _ in split[1]):
-        merged = sort_result(merged, split[1])
-    return merged
-
 
 def planned_query(
     store: GraphStore, sparql: str, bindings: Mapping[str, str] | None = None
@@ -884,15 +328,6 @@ def planned_query(
     """
     terms = _check_bindings(sparql, bindings or {}, "the query")
     return pattern_sizes(store).plan(sparql, terms)
-
-
-def planned_named_query(
-    store: GraphStore, name: str, bindings: Mapping[str, str] | None = None
-) -> str:
-    """:func:`planned_query` for a named query, its parameters checked as for running it."""
-    given = dict(bindings or {})
-    query = _checked_named_query(name, given, None)
-    return planned_query(store, query.sparql, given)
 
 
 # --------------------------------------------------------------------------- remote endpoints
@@ -928,10 +363,3 @@ def standalone_query(
     return "\n".join([*prologue, sparql])
 
 
-def standalone_named_query(
-    name: str, bindings: Mapping[str, str] | None = None, folder: Path | None = None
-) -> str:
-    """:func:`standalone_query` for a named query, its parameters checked first."""
-    given = dict(bindings or {})
-    query = _checked_named_query(name, given, folder)
-    return standalone_query(query.sparql, given, origin=f"named query {name!r}")

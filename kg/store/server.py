@@ -61,7 +61,7 @@ from rdflib import URIRef
 from kg.errors import QueryError, StoreError
 from kg.graph.terms import Triple, ntriples, to_rdflib_term
 from kg.store.graphstore import GraphStore, store_path
-from kg.store.query import QueryResult
+from kg.store.results import QueryResult
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878

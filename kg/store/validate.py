@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from kg.errors import ValidationError
 from kg.resources import shapes_file
-from kg.store.query import display_term
+from kg.store.results import display_term
 
 
 @dataclass(frozen=True, order=True)

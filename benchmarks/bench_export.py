@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.store.graphstore import EXPORT_PREFIXES, GraphStore
+from kg.store.graphstore import GraphStore
+from kg.store.trig import EXPORT_PREFIXES
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"

@@ -21,11 +21,12 @@ from kg.graph.fingerprint import extractor_fingerprint
 from kg.graph.runners import run_dask, run_local
 from kg.read.ingest import count_documents, iter_documents, unsupported_inputs
 from kg.store.graphdir import graph_dir_errors, make_output_dir, stored_count_on_failure
-from kg.store.graphstore import GraphStore, TrigBlocks
+from kg.store.graphstore import GraphStore
 from kg.store.ledger import BuildReport, Progress, RunLedger
 from kg.store.pending import pending_documents
 from kg.store.removal import remove_superseded
 from kg.store.source_index import SOURCE_INDEX_FILENAME, open_source_index
+from kg.store.trig import TrigBlocks
 from kg.store.writer import write_results
 
 #: Inputs larger than this are refused (a failure of the batch), not read.

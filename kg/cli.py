@@ -22,6 +22,7 @@ from rich.progress import (
 )
 
 from kg.errors import KgError, StoreDamagedError
+from kg.store.ledger import progress_line, skipped_summary
 
 app = typer.Typer(
     name="kg",
@@ -43,22 +44,6 @@ def _read_graph(directory: Path):
 
     with GraphStore.open(directory, create=False, read_only=True) as store:
         return store.rdflib_graph()
-
-
-def skipped_summary(skipped: list) -> str:
-    """One line for the files of the input folders that kg does not read."""
-    from collections import Counter
-
-    from kg.read.ingest import MEDIA_TYPES
-
-    kinds = Counter(item.suffix for item in skipped)
-    counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(kinds.items()))
-    examples = ", ".join(item.source for item in skipped[:3])
-    more = ", …" if len(skipped) > 3 else ""
-    return (
-        f"skipped: {len(skipped)} file{'s' if len(skipped) != 1 else ''} kg does not read "
-        f"({counts}), e.g. {examples}{more}; kg reads {' '.join(MEDIA_TYPES)}"
-    )
 
 
 class BuildProgress:
@@ -109,39 +94,6 @@ class BuildProgress:
             return
         self._last_line = (now, done)
         self.console.print(progress_line(done, total, now - self._started), markup=False)
-
-
-def progress_line(done: int, total: int | None, elapsed: float) -> str:
-    """``progress: 120/1000 documents (12%), 8.1 docs/s, eta 1m49s``."""
-    rate = done / elapsed if elapsed > 0 else 0.0
-    if total:
-        left = (total - done) / rate if rate > 0 else None
-        eta = "?" if left is None else _duration(left)
-        return (f"progress: {done}/{total} documents ({100 * done // total}%), "
-                f"{rate:.1f} docs/s, eta {eta}")
-    return f"progress: {done} documents, {rate:.1f} docs/s"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
-
-
-def print_result(result, fmt: str, labels: dict[str, str]) -> None:
-    """A query's answer on stdout; a table fits the terminal (or $COLUMNS), a pipe gets it whole."""
-    import os
-
-    from kg.store import results
-
-    if fmt != "table":
-        out.print(results.format_result(result, fmt), markup=False, end="")
-        return
-    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else None
-    out.print(results.format_table(result, max_width=width, labels=labels), markup=False, end="")
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -244,6 +196,7 @@ def query(
     from kg.store import named_queries, results
     from kg.store import query as q
     from kg.store.graphstore import damaged_store_error
+    from kg.store.results import print_result
 
     if endpoint and directory is not None and sparql is None:
         directory, sparql = None, directory  # with --endpoint the one argument is the query
@@ -301,9 +254,9 @@ def query(
                                 "IRI, source file or title (see --named documents)")
                 except StoreDamagedError as exc:
                     raise damaged_store_error(directory, exc) from exc
-                print_result(result, fmt, labels)
+                print_result(out, result, fmt, labels)
                 return
-        print_result(result, fmt, {})
+        print_result(out, result, fmt, {})
     except KgError as exc:
         raise _fail(exc) from exc
 
@@ -415,9 +368,12 @@ def evaluate(
         if folds:
             if not gold.is_dir():
                 raise KgError("--folds needs a folder of dNN.gold.json + dNN.txt")
-            report = _cross_validation_report(gold, folds, config, misses)
+            from kg.evaluate.crossval import cross_validation_report
+
+            report = cross_validation_report(gold, folds, config, REPO_ROOT, misses,
+                                             log=lambda line: err.print(line, markup=False))
         elif gold.is_dir():
-            rows = ev.evaluate_folder(gold, _build_in_memory)
+            rows = ev.evaluate_folder(gold, ev.graph_in_memory)
         else:
             if directory is None:
                 raise KgError("give the graph directory to score, e.g. kg eval GOLD.json build/")
@@ -434,19 +390,6 @@ def evaluate(
         from kg.base.fsutil import atomic_write_text
 
         atomic_write_text(output, report)
-
-
-def _cross_validation_report(folder: Path, folds: int, config: Path, misses: bool) -> str:
-    from kg.evaluate.crossval import cross_validate, format_cross_validation
-    from kg.extract.training import read_config
-
-    settings = read_config(config, REPO_ROOT)
-    result = cross_validate(
-        folder, settings.genre, settings.silver, folds=folds,
-        silver_share=settings.silver_share, tagger_settings=settings.tagger,
-        relation_settings=settings.relations, log=lambda line: err.print(line, markup=False),
-    )
-    return format_cross_validation(result, show_misses=misses)
 
 
 @app.command()
@@ -475,26 +418,6 @@ def train(
         raise _fail(exc) from exc
     for path in paths:
         out.print(f"written: {path}")
-
-
-def _build_in_memory(paths: list[Path]):
-    """Build a graph for scoring without touching any directory."""
-    from rdflib import Graph
-
-    from kg.graph.processed import process_document
-    from kg.model import Failure
-    from kg.read.clean import clean_document
-    from kg.read.ingest import iter_documents
-
-    g = Graph()
-    for raw in iter_documents(paths):
-        if isinstance(raw, Failure):
-            raise KgError(str(raw))
-        done = process_document(clean_document(raw))
-        if isinstance(done, Failure):
-            raise KgError(str(done))
-        g.parse(data=done.ntriples, format="nt")
-    return g
 
 
 @app.command()
@@ -527,7 +450,7 @@ def restore(directory: Path = typer.Argument(..., help="Graph directory.")) -> N
 
     Example: kg restore build
     """
-    from kg.store.graphstore import restore_store
+    from kg.store.restore import restore_store
 
     try:
         documents, moved = restore_store(directory)

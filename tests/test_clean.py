@@ -12,15 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.model import RawDocument
-from kg.read.clean import (
-    clean_document,
-    is_chrome,
-    is_reading_of,
-    parse_date,
-    read_breadcrumb,
-    read_metadata_line,
-    remove_pinyin_annotations,
-)
+from kg.read.chrome import is_chrome, read_breadcrumb
+from kg.read.clean import clean_document, is_reading_of, remove_pinyin_annotations
+from kg.read.metadata import parse_date, read_metadata_line
 from kg.read.normalise import to_simplified
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,9 @@ import kg.read.ingest
 from kg.errors import InputError
 from kg.model import Failure, RawDocument
 from kg.read.clean import remove_pinyin_annotations
-from kg.read.ingest import decode_bytes, extract_html, iter_documents
+from kg.read.decode import decode_bytes
+from kg.read.html_text import extract_html
+from kg.read.ingest import iter_documents
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

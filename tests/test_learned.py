@@ -10,12 +10,8 @@ from __future__ import annotations
 import pytest
 
 from kg.extract.annotations import AnnotatedSpan, align, outermost, simplified_form
-from kg.extract.relation_model import (
-    enumeration_groups,
-    fold,
-    label_of,
-    load_relation_model,
-)
+from kg.extract.relation_features import enumeration_groups, fold, label_of
+from kg.extract.relation_model import load_relation_model
 from kg.extract.rules.mention import Mention
 from kg.extract.tagger import bio_tags, char_features, load_tagger, spans_from_tags
 from kg.model import RawDocument
@@ -234,7 +230,7 @@ def test_trigger_families_are_found_as_a_scan_of_every_word_would_find_them():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from kg.extract.relation_model import TRIGGER_FAMILIES, trigger_families_in
+    from kg.extract.relation_features import TRIGGER_FAMILIES, trigger_families_in
 
     words = sorted({w for _, ws in TRIGGER_FAMILIES for w in ws}) + ["镇", "与", "共同", "签"]
 

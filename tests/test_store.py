@@ -28,17 +28,19 @@ from kg.base.fsutil import atomic_write_text
 from kg.base.vocab import DATA_BASE, KG
 from kg.errors import StoreError
 from kg.store.graphstore import (
-    TRIG_INDEX_FILENAME,
     GraphStore,
-    TrigBlocks,
     canonical_language_tag,
-    named_graph_block,
     ntriples_line,
-    prefix_header,
     replace_graph_update,
-    restore_language_tags,
     to_ox_term,
     to_rdflib_term,
+)
+from kg.store.trig import (
+    TRIG_INDEX_FILENAME,
+    TrigBlocks,
+    named_graph_block,
+    prefix_header,
+    restore_language_tags,
     trig_graph_block,
 )
 
@@ -625,7 +627,7 @@ def test_unchanged_graphs_are_copied_from_the_previous_trig(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 22: an export after one new document dumps that one, and gives the same bytes."""
-    import kg.store.graphstore as store_module
+    import kg.store.trig as store_module
 
     docs = sample_documents()
     hashes = {DOC_A: "a" * 16, DOC_B: "b" * 16}

@@ -200,3 +200,19 @@ def format_cross_validation(result: CrossValidation, show_misses: bool = False) 
                      f"{prf(totals.entities_typed)} | {prf(totals.relations_strict)} |")
     lines += ["", format_report(result.rows, show_misses=show_misses)]
     return "\n".join(lines)
+
+
+def cross_validation_report(
+    folder: Path, folds: int, config: Path, repo_root: Path, misses: bool,
+    log: Callable[[str], None],
+) -> str:
+    """``kg eval --folds``: cross-validate with the settings of ``config`` and format the result."""
+    from kg.extract.training import read_config
+
+    settings = read_config(config, repo_root)
+    result = cross_validate(
+        folder, settings.genre, settings.silver, folds=folds,
+        silver_share=settings.silver_share, tagger_settings=settings.tagger,
+        relation_settings=settings.relations, log=log,
+    )
+    return format_cross_validation(result, show_misses=misses)

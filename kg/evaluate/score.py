@@ -546,3 +546,21 @@ def evaluate_folder(
         gold = load_gold(path)
         rows.append((gold.name, score_graph(gold, build([document_path(gold)]))))
     return rows
+
+
+def graph_in_memory(paths: list[Path]) -> Graph:
+    """Build a graph for scoring without touching any directory."""
+    from kg.graph.processed import process_document
+    from kg.model import Failure
+    from kg.read.clean import clean_document
+    from kg.read.ingest import iter_documents
+
+    g = Graph()
+    for raw in iter_documents(paths):
+        if isinstance(raw, Failure):
+            raise KgError(str(raw))
+        done = process_document(clean_document(raw))
+        if isinstance(done, Failure):
+            raise KgError(str(done))
+        g.parse(data=done.ntriples, format="nt")
+    return g

@@ -15,10 +15,11 @@ from pathlib import Path
 from kg.base.fsutil import atomic_write_text
 from kg.base.vocab import ENTITY_CLASSES, KG, RELATION_PROPERTIES
 from kg.graph.terms import ntriples
-from kg.store.graphstore import GraphStore, TrigBlocks
+from kg.store.graphstore import GraphStore
 from kg.store.ledger import BuildReport
 from kg.store.merge import MERGES_GRAPH, update_merges
 from kg.store.push import push_merges_and_union
+from kg.store.trig import TrigBlocks
 
 #: Records which store content the exports were written from.
 EXPORT_STATE_FILENAME = ".export-state"

@@ -161,7 +161,8 @@ def relation_examples(
     Pairs whose only relation is optional in the reference are left out.
     """
     from kg.extract.pipeline import prepared_doc
-    from kg.extract.relation_model import doc_candidates, doc_featurizer, fold, label_of
+    from kg.extract.relation_features import fold, label_of
+    from kg.extract.relation_model import doc_candidates, doc_featurizer
     from kg.extract.tagger import ORACLE_KEY
 
     sdoc = prepared_doc(nlp, doc.clean)

@@ -20,15 +20,13 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
 
-import charset_normalizer
-
 from kg.errors import InputError
 from kg.model import Failure, RawDocument, Skipped
+from kg.read.decode import declared_charset, decode_bytes, looks_binary, normalise_newlines
+from kg.read.html_text import extract_html
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -56,26 +54,6 @@ _CONVERT_HINTS: dict[str, str] = {
     ".csv": "export the text as .jsonl (one {\"text\": …} object per line)",
 }
 
-#: Signatures of common binary formats that end up with a text extension.
-_BINARY_MAGIC: tuple[bytes, ...] = (
-    b"\x89PNG", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"%PDF", b"\xff\xd8\xff",
-    b"GIF87a", b"GIF89a", b"\x7fELF", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!",
-)
-#: Byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-#: Legacy encodings offered to charset-normalizer when the bytes are not UTF-8.
-_LEGACY_ENCODINGS = ["gb18030", "big5", "cp950", "big5hkscs"]
-#: Declared HTML charsets that GB18030 decodes correctly (it is their superset).
-_GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "euc-cn", "cp936"}
-#: charset-normalizer's "chaos" above which a legacy decoding is not trusted.
-_MAX_CHAOS = 0.2
-_CHARSET_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _INVISIBLE_OR_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -304,7 +282,7 @@ def document_from_bytes(data: bytes, source: str, media_type: str) -> RawDocumen
     """
     if media_type in BINARY_MEDIA_TYPES:
         return _office_document(data, source, media_type)
-    declared = _declared_charset(data) if media_type == "html" else None
+    declared = declared_charset(data) if media_type == "html" else None
     text, encoding = decode_bytes(data, source, declared)
     if media_type != "html":
         return RawDocument(
@@ -349,186 +327,6 @@ def _require_text(text: str, source: str, detail: str = "") -> str:
     if _INVISIBLE_OR_SPACE.fullmatch(text):
         raise InputError(source, f"empty document ({detail})" if detail else "empty document")
     return text
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def looks_binary(data: bytes) -> bool:
-    """Whether ``data`` is a known binary format or contains NUL bytes (and has no BOM)."""
-    if any(data.startswith(bom) for bom, _ in _BOMS):
-        return False
-    return data.startswith(_BINARY_MAGIC) or b"\x00" in data
-
-
-def decode_bytes(data: bytes, source: str, declared: str | None = None) -> tuple[str, str]:
-    """Bytes → (text with ``\\n`` line ends, encoding name), or ``InputError``.
-
-    Order: byte-order mark; strict UTF-8; the charset an HTML page declares;
-    charset-normalizer restricted to GB18030 and Big5. Bytes that are mostly
-    valid UTF-8 with a few bad ones are reported, not guessed at.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _normalise_newlines(data.decode(encoding)), encoding
-            except UnicodeDecodeError as error:
-                raise InputError(
-                    source, f"invalid {encoding} at byte offset {error.start}; re-save it"
-                ) from None
-    if looks_binary(data):
-        raise InputError(source, "binary file, not text")
-    try:
-        return _normalise_newlines(data.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError as error:
-        utf8_error = error
-    if _mostly_utf8(data):
-        bad = data[utf8_error.start : utf8_error.start + 1].hex()
-        raise InputError(
-            source,
-            f"invalid UTF-8 at byte offset {utf8_error.start} (0x{bad}) in otherwise UTF-8 "
-            "text; the file is damaged or mixes encodings, so fix or re-save it as UTF-8",
-        )
-    if declared:
-        encoding = "gb18030" if declared.lower() in _GB_ALIASES else declared.lower()
-        try:
-            return _normalise_newlines(data.decode(encoding)), encoding
-        except (UnicodeDecodeError, LookupError):
-            pass  # a wrong or unknown declaration: detect instead
-    best = charset_normalizer.from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
-    if best is None or best.chaos > _MAX_CHAOS:
-        raise InputError(
-            source,
-            f"cannot tell the text encoding (not UTF-8, and not clean GB18030 or Big5; "
-            f"first non-UTF-8 byte at offset {utf8_error.start}); re-save it as UTF-8",
-        )
-    return _normalise_newlines(str(best)), best.encoding
-
-
-def _mostly_utf8(data: bytes) -> bool:
-    """Whether most non-ASCII bytes form valid UTF-8 sequences.
-
-    GB18030 and Big5 text yields only occasional accidental UTF-8 sequences;
-    real UTF-8 with a damaged spot is nearly all valid.
-    """
-    text = data.decode("utf-8", errors="surrogateescape")
-    invalid = valid = 0
-    for char in text:
-        if "\udc80" <= char <= "\udcff":  # one undecodable byte
-            invalid += 1
-        elif char > "\x7f":
-            valid += len(char.encode("utf-8"))
-    return valid >= 4 * invalid
-
-
-def _declared_charset(data: bytes) -> str | None:
-    match = _CHARSET_DECLARATION.search(data[:4096])
-    return match.group(1).decode("ascii", errors="replace") if match else None
-
-
-# --- HTML -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HtmlArticle:
-    """The main text of a page and the metadata found with it."""
-
-    text: str
-    title: str | None = None
-    date: str | None = None
-    url: str | None = None
-
-
-def extract_html(html: str) -> HtmlArticle:
-    """Main text, title, date and URL of a page, offline.
-
-    trafilatura does the work. When it finds no text or fails (it builds an lxml
-    tree, and pathological nesting can exhaust the parser or the recursion
-    limit), a plain tag-stripping pass over the page is used instead: it needs
-    no tree, so nesting depth does not matter.
-    """
-    import trafilatura
-
-    text, title, date, url = "", None, None, None
-    try:
-        found = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True
-        )
-    except Exception:  # noqa: BLE001 - any failure inside the extractor means: use the fallback
-        found = None
-    if found is not None:
-        text = found.text or ""
-        title, date, url = found.title, found.date, found.url
-    if not text.strip():
-        stripped = strip_tags(html)
-        text = stripped.text
-        title = title or stripped.title
-        url = url or stripped.url
-    return HtmlArticle(_normalise_newlines(text).strip(), title, date, url)
-
-
-_BLOCK_TAGS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
-        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"
-    }
-)
-_HIDDEN_TAGS = frozenset(
-    {
-        "script", "style", "noscript", "template", "svg", "head", "iframe", "object"
-    }
-)
-
-
-class _TagStripper(HTMLParser):
-    """Collects visible text line by line; no tree, so depth is irrelevant."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden_depth = 0
-        self.in_title = False
-        self.title_parts: list[str] = []
-        self.url: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self.in_title = True
-        elif tag in _HIDDEN_TAGS:
-            self.hidden_depth += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-        values = dict(attrs)
-        if tag == "link" and values.get("rel") == "canonical" and values.get("href"):
-            self.url = values["href"]
-        if tag == "meta" and values.get("property") == "og:url" and values.get("content"):
-            self.url = self.url or values["content"]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self.in_title = False
-        elif tag in _HIDDEN_TAGS:
-            self.hidden_depth = max(0, self.hidden_depth - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title:
-            self.title_parts.append(data)
-        elif self.hidden_depth == 0:
-            self.parts.append(data)
-
-
-def strip_tags(html: str) -> HtmlArticle:
-    """Visible text of ``html`` without script, style and head content, one block per line."""
-    parser = _TagStripper()
-    parser.feed(html)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    title = " ".join("".join(parser.title_parts).split()) or None
-    return HtmlArticle("\n".join(line for line in lines if line), title, None, parser.url)
 
 
 # --- JSONL ----------------------------------------------------------------------------------
@@ -600,7 +398,7 @@ def parse_jsonl_record(line: bytes, where: str) -> RawDocument:
             ))
     return RawDocument(
         source=where,
-        text=_require_text(_normalise_newlines(text), where),
+        text=_require_text(normalise_newlines(text), where),
         doc_id=fields["id"],
         title=fields["title"],
         date=fields["date"],

@@ -26,6 +26,8 @@ HAN_CHAR = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U00030000-\U0003134f"
 )
+#: One Han character, as a compiled pattern.
+HAN_RE = re.compile(f"[{HAN_CHAR}]")
 _HAN_RUN = re.compile(f"[{HAN_CHAR}]+")
 _HAN = re.compile(f"[{HAN_CHAR}]")
 

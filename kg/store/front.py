@@ -25,8 +25,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from kg.store.graphstore import SERIALISATION_PREFIXES
 from kg.store.named_queries import list_named_queries
+from kg.store.trig import SERIALISATION_PREFIXES
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _DATA_MARK = "/*KG-DATA*/"

@@ -60,3 +60,37 @@ class RunLedger:
 
     def record(self, source: str, doc_iri: str) -> None:
         self.documents_by_source.setdefault(os.path.normpath(source), set()).add(doc_iri)
+
+
+def skipped_summary(skipped: list) -> str:
+    """One line for the files of the input folders that kg does not read."""
+    from kg.read.ingest import MEDIA_TYPES
+
+    kinds = Counter(item.suffix for item in skipped)
+    counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(kinds.items()))
+    examples = ", ".join(item.source for item in skipped[:3])
+    more = ", …" if len(skipped) > 3 else ""
+    return (
+        f"skipped: {len(skipped)} file{'s' if len(skipped) != 1 else ''} kg does not read "
+        f"({counts}), e.g. {examples}{more}; kg reads {' '.join(MEDIA_TYPES)}"
+    )
+
+
+def progress_line(done: int, total: int | None, elapsed: float) -> str:
+    """``progress: 120/1000 documents (12%), 8.1 docs/s, eta 1m49s``."""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    if total:
+        left = (total - done) / rate if rate > 0 else None
+        eta = "?" if left is None else duration_text(left)
+        return (f"progress: {done}/{total} documents ({100 * done // total}%), "
+                f"{rate:.1f} docs/s, eta {eta}")
+    return f"progress: {done} documents, {rate:.1f} docs/s"
+
+
+def duration_text(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"

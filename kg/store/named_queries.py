@@ -19,9 +19,7 @@ from rdflib import Graph, Literal
 
 from kg.errors import QueryError
 from kg.resources import queries_dir
-from kg.store.graphstore import (
-    GraphStore,
-)
+from kg.store.graphstore import GraphStore
 from kg.store.ordering import sort_result, split_trailing_order
 from kg.store.query import planned_query, run_query, standalone_query
 from kg.store.results import QueryResult, QuerySource, Row

@@ -34,12 +34,7 @@ from rdflib.term import Node
 
 from kg.base.fsutil import is_corruption
 from kg.errors import QueryError, StoreDamagedError
-from kg.store.graphstore import (
-    SERIALISATION_PREFIXES,
-    GraphStore,
-    to_ox_term,
-    to_rdflib_term,
-)
+from kg.store.graphstore import GraphStore, to_ox_term, to_rdflib_term
 from kg.store.ordering import (
     MAX_CACHED_TERMS,
     NOT_CONVERTED,
@@ -49,6 +44,7 @@ from kg.store.ordering import (
 )
 from kg.store.query_plan import PatternSizes
 from kg.store.results import QueryResult, QuerySource, normalise_term
+from kg.store.trig import SERIALISATION_PREFIXES
 
 if TYPE_CHECKING:
     pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,13 +21,11 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.errors import QueryError
-from kg.store.graphstore import (
-    SERIALISATION_PREFIXES,
-    GraphStore,
-    canonical_language_tag,
-)
+from kg.store.graphstore import GraphStore, canonical_language_tag
+from kg.store.trig import SERIALISATION_PREFIXES
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
 
@@ -296,3 +295,12 @@ def format_result(result: QueryResult, fmt: str) -> str:
     if fmt not in formatters:
         raise QueryError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return formatters[fmt](result)
+
+
+def print_result(console: Console, result: QueryResult, fmt: str, labels: dict[str, str]) -> None:
+    """A query's answer on ``console``: a table fits a terminal (or $COLUMNS), a pipe all of it."""
+    if fmt != "table":
+        console.print(format_result(result, fmt), markup=False, end="")
+        return
+    width = console.width if console.is_terminal or os.environ.get("COLUMNS") else None
+    console.print(format_table(result, max_width=width, labels=labels), markup=False, end="")

@@ -22,9 +22,10 @@ from kg.graph.processed import ProcessedDocument
 from kg.graph.runners import BATCH_SIZE
 from kg.graph.terms import Triple, ntriples_line
 from kg.model import Failure
-from kg.store.graphstore import GraphStore, TrigBlocks, named_graph_block
+from kg.store.graphstore import GraphStore
 from kg.store.ledger import BuildReport, RunLedger
 from kg.store.source_index import SourceIndex
+from kg.store.trig import TrigBlocks, named_graph_block
 
 #: Documents written between two flushes of the store's write buffers.
 FLUSH_EVERY = 64

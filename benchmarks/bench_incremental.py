@@ -41,7 +41,7 @@ CORPUS = BENCH / "corpus" / "incremental"
 sys.path.insert(0, str(BENCH))
 from corpus import write_corpus  # noqa: E402
 
-from kg.store.graphstore import TRIG_INDEX_FILENAME  # noqa: E402
+from kg.store.trig import TRIG_INDEX_FILENAME  # noqa: E402
 
 BASE_DOCS, ADDED = 1000, 5
 

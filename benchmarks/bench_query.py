@@ -231,7 +231,8 @@ def main() -> None:
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from kg.store.graphstore import GraphStore, to_ox_term
+    from kg.graph.terms import to_ox_term
+    from kg.store.graphstore import GraphStore
     from kg.store.query import clear_query_caches, param_term, run_query
     from kg.store.trig import SERIALISATION_PREFIXES
 

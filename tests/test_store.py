@@ -27,14 +27,8 @@ from rdflib.namespace import DCTERMS, SKOS
 from kg.base.fsutil import atomic_write_text
 from kg.base.vocab import DATA_BASE, KG
 from kg.errors import StoreError
-from kg.store.graphstore import (
-    GraphStore,
-    canonical_language_tag,
-    ntriples_line,
-    replace_graph_update,
-    to_ox_term,
-    to_rdflib_term,
-)
+from kg.graph.terms import canonical_language_tag, ntriples_line, to_ox_term, to_rdflib_term
+from kg.store.graphstore import GraphStore, replace_graph_update
 from kg.store.trig import (
     TRIG_INDEX_FILENAME,
     TrigBlocks,

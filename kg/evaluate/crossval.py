@@ -16,17 +16,16 @@ cross-validation with a deterministic part of the silver corpus.
 from __future__ import annotations
 
 import multiprocessing
-import random
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
 
 from kg.evaluate.score import DocScore, Totals, load_gold, micro_average, score_graph
-from kg.extract.annotations import AnnotatedDoc, load_gold_folder, load_silver
+from kg.extract.annotations import load_gold_folder, load_silver, silver_subset
 from kg.extract.training import (
     RelationSettings,
     TaggerSettings,
@@ -55,15 +54,6 @@ class CrossValidation:
     def fold_totals(self) -> list[Totals]:
         by_name = dict(self.rows)
         return [micro_average([by_name[n] for n in fold]) for fold in self.folds]
-
-
-def silver_subset(docs: Sequence[AnnotatedDoc], share: float, seed: int = 0) -> list[AnnotatedDoc]:
-    """A deterministic ``share`` of the silver articles (all of them at 1.0)."""
-    if share >= 1.0:
-        return list(docs)
-    order = sorted(docs, key=lambda d: d.doc_id)
-    random.Random(seed).shuffle(order)
-    return order[: max(1, round(len(order) * share))]
 
 
 # State the fold workers read; set before they fork, so it is not pickled.

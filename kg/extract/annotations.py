@@ -15,7 +15,8 @@ Nothing here reads a fixed path: callers pass the files (``../shared/`` in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import random
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,3 +190,12 @@ def load_gold_folder(folder: Path) -> list[AnnotatedDoc]:
             (required if keep else optional).append(triple)
         out.append(align(name, raws[0], entities, required, optional))
     return out
+
+
+def silver_subset(docs: Sequence[AnnotatedDoc], share: float, seed: int = 0) -> list[AnnotatedDoc]:
+    """A deterministic ``share`` of the silver articles (all of them at 1.0)."""
+    if share >= 1.0:
+        return list(docs)
+    order = sorted(docs, key=lambda d: d.doc_id)
+    random.Random(seed).shuffle(order)
+    return order[: max(1, round(len(order) * share))]

@@ -398,8 +398,7 @@ def train_shipped(
 ) -> tuple[Path, Path]:
     """Train both models on the whole silver corpus and every dev article; write them."""
     from kg.errors import ModelError
-    from kg.evaluate.crossval import silver_subset
-    from kg.extract.annotations import load_gold_folder, load_silver
+    from kg.extract.annotations import load_gold_folder, load_silver, silver_subset
     from kg.resources import LEARNED_MODEL_FILES
 
     for path in (config.genre, config.silver, config.dev):

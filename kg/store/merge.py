@@ -40,8 +40,9 @@ from rdflib.term import Node
 
 from kg.base.vocab import ADMIN_CLASSES, DATA_BASE, KG, PROV
 from kg.extract.gazetteer import Division, Gazetteer, get_gazetteer, short_forms
+from kg.graph.terms import Triple, to_ox_term, to_rdflib_term
 from kg.read.normalise import to_simplified
-from kg.store.graphstore import GraphStore, Triple, to_ox_term, to_rdflib_term
+from kg.store.graphstore import GraphStore
 
 #: The named graph holding the owl:sameAs links and their explanations.
 MERGES_GRAPH = URIRef(f"{DATA_BASE}graph/merges")

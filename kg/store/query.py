@@ -34,7 +34,8 @@ from rdflib.term import Node
 
 from kg.base.fsutil import is_corruption
 from kg.errors import QueryError, StoreDamagedError
-from kg.store.graphstore import GraphStore, to_ox_term, to_rdflib_term
+from kg.graph.terms import to_ox_term, to_rdflib_term
+from kg.store.graphstore import GraphStore
 from kg.store.ordering import (
     MAX_CACHED_TERMS,
     NOT_CONVERTED,

@@ -21,7 +21,8 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.errors import QueryError
-from kg.store.graphstore import GraphStore, canonical_language_tag
+from kg.graph.terms import canonical_language_tag
+from kg.store.graphstore import GraphStore
 from kg.store.trig import SERIALISATION_PREFIXES
 
 if TYPE_CHECKING:

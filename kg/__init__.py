@@ -1,6 +1,8 @@
 """kg: build, query and explore knowledge graphs from Chinese local-governance news.
 
-The data flows one way: ingest → clean → normalise → extract → graph → store/query/viz.
+The data flows one way, one package per stage: kg.read (ingest, clean, normalise) →
+kg.extract → kg.graph → kg.store (store, query) → kg.explore (viz); kg.build
+orchestrates and kg.cli is the command line (docs/architecture.md).
 """
 
 import os

@@ -476,7 +476,7 @@ def prune_strings(model_dir: Path) -> int:
     training so that a hash can be printed as text. The model reads hashes
     only (spaCy's hashes do not depend on the table), and the labels the
     NER predicts are stored with the NER itself, so the shipped pipeline tags
-    exactly as before without it (tests/test_ner_train.py checks that).
+    exactly as before without it (tests/extract/test_ner_train.py checks that).
     """
     strings = model_dir / "vocab" / "strings.json"
     if not strings.is_file():

@@ -74,7 +74,7 @@ def jieba_segmenter() -> Callable[[str], Iterator[str]]:
     0.42 added, so it gets jieba's pattern. It still differs where two cuts
     score exactly the same or where the HMM meets a character it has no
     figures for (4 of 10,762 test texts, each a valid cut;
-    tests/test_tokenizer.py counts them).
+    tests/extract/test_tokenizer.py counts them).
     """
     import jieba
     import jieba_fast

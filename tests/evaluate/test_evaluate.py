@@ -31,7 +31,7 @@ from kg.evaluate.score import (
 )
 from kg.read.normalise import normalise_name
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED_EVAL = REPO.parent / "shared" / "eval"
 REAL_GOLD_NAMES = ["seed"] + sorted(
     path.name.removesuffix(".gold.json") for path in (SHARED_EVAL / "dev").glob("d*.gold.json"))

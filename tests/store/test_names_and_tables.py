@@ -103,7 +103,7 @@ def test_cli_table_shows_labels_and_fits_the_terminal(seed_build: Path) -> None:
         [sys.executable, "-m", "kg", "query", str(seed_build), "--named", "evidence",
          "--param", "name=楓涇鎮"], capture_output=True, text=True, env={
              "COLUMNS": "100", "PATH": "/usr/bin:/bin",
-             "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+             "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert done.returncode == 0, done.stderr
     from rich.cells import cell_len
 

@@ -18,7 +18,7 @@ from kg.read.normalise import (
     to_traditional,
 )
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_7df76e14de67d081.txt"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7df76e14de67d081.txt"
 
 
 @pytest.mark.parametrize(

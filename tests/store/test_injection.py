@@ -10,7 +10,7 @@ Then:
 - ``kg query`` must refuse SPARQL UPDATE in every form;
 - ``graph.html`` must contain the payloads only as inert text: parsed as a
   browser tokenises it, no element or event handler comes from the data
-  (the headless-browser check is tests/test_viz_browser.py);
+  (the headless-browser check is tests/explore/test_viz_browser.py);
 - ``kg serve`` must listen on the loopback interface only, by default.
 """
 
@@ -38,7 +38,7 @@ from kg.store import query as q
 from kg.store.graphstore import GraphStore
 from kg.store.server import DEFAULT_HOST, server_command
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KG = Path(sys.executable).parent / "kg"
 MARKER = "__pwned"
 

@@ -17,7 +17,7 @@ from kg.read.clean import clean_document, is_reading_of, remove_pinyin_annotatio
 from kg.read.metadata import parse_date, read_metadata_line
 from kg.read.normalise import to_simplified
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 SEED = SHARED / "seeds" / "000_7df76e14de67d081.txt"
 DEV = SHARED / "eval" / "dev"

@@ -17,7 +17,7 @@ from kg.read.decode import decode_bytes
 from kg.read.html_text import extract_html
 from kg.read.ingest import iter_documents
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 SEED = SHARED / "seeds" / "000_7df76e14de67d081.txt"
 

@@ -20,7 +20,7 @@ from browser import chromium, require_chromium
 
 from kg.store.server import free_port
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def start_serve(directory: Path) -> tuple[subprocess.Popen[str], int]:

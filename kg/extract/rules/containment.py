@@ -1,6 +1,6 @@
 """Containment: which place lies in which, from how names are written and the gazetteer.
 
-``上海市金山区`` and ``A镇B村`` name a chain of places; a place written right
+``某市某区`` and ``A镇B村`` name a chain of places; a place written right
 after its parent lies in it; the gazetteer's parent codes link the places an
 article names even when the text does not say so.
 """

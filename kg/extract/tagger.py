@@ -11,8 +11,14 @@ comparison.
 Each character is described by:
 
 - the characters around it and their bigrams and trigrams;
-- the jieba word it sits in (its position, the word, its dictionary tag) and
-  the words on either side;
+- the jieba word it sits in (its position, the word, its dictionary tag),
+  the words on either side and the second words on either side;
+- the clause it sits in (the stretch between two punctuation marks): how far
+  it is from the clause's start, and the nearest head word ahead in it (公司,
+  党支部, 联盟, 镇, 片区 … from the lexicon: its class, its last characters and
+  how far off it ends) or just behind it. Names here are long and end in a
+  head word, so a character many places before 有限公司 is likely inside a
+  company's name; the character n-grams alone see two places either way;
 - what is around it: open quotes (“…”, 《…》), the kind of character;
 - the *votes of the rules*: for every rule candidate covering the character
   (gazetteer places included), its position in the candidate, its class and
@@ -31,6 +37,7 @@ it), and joins the rule candidates before overlaps are resolved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +46,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import ModelError
+from kg.extract import lexicon
 from kg.extract.lexicon import LEVEL_PREFIXES
 from kg.extract.ner import doc_text
 from kg.extract.rules.mention import Mention
@@ -79,6 +87,69 @@ def _kind(ch: str) -> str:
     return "p" + ch if ch in "、，,。；;：:“”《》（）()·—-" else "o"
 
 
+def _head_words() -> dict[str, str]:
+    """The lexicon's head words and the class each points to (places by their level)."""
+    heads = dict(lexicon.ORG_SUFFIXES)
+    for group, cls in ((lexicon.REGION_SUFFIXES, "Region"), (lexicon.TOWN_SUFFIXES, "Township"),
+                       (lexicon.VILLAGE_SUFFIXES, "Village"), (("区", "县", "市", "省"), "Level")):
+        for word in group:
+            heads.setdefault(word, cls)
+    return heads
+
+
+HEAD_WORDS = _head_words()
+#: Every head word, reversed, longest first: matched at each place of the reversed
+#: text, it finds the longest head word *ending* at each place of the text in one
+#: pass of the regex engine.
+_REVERSED_HEADS = re.compile(
+    "(?=(" + "|".join(re.escape(w[::-1]) for w in sorted(HEAD_WORDS, key=len, reverse=True))
+    + "))"
+)
+
+
+def head_word_ends(text: str) -> dict[int, tuple[str, str]]:
+    """Where head words end in ``text``: end offset → (class, longest head word ending there)."""
+    n = len(text)
+    ends: dict[int, tuple[str, str]] = {}
+    for hit in _REVERSED_HEADS.finditer(text[::-1]):
+        word = hit.group(1)[::-1]
+        ends[n - hit.start()] = (HEAD_WORDS[word], word)
+    return ends
+
+
+def _distance(d: int) -> str:
+    """A distance in characters, coarsely: 1, 2, 3, up to 6, up to 10, further."""
+    return str(d) if d <= 3 else ("6" if d <= 6 else ("10" if d <= 10 else "20"))
+
+
+def clause_features(text: str) -> list[list[str]]:
+    """Per character: its distance from the clause start and the head words around it."""
+    n = len(text)
+    ends = head_word_ends(text)
+    ahead: list[tuple[int, tuple[str, str]] | None] = [None] * n
+    nearest = None
+    for i in range(n - 1, -1, -1):
+        if text[i] in lexicon.NAME_BREAK_CHARS:
+            nearest = None
+            continue
+        if i + 1 in ends:
+            nearest = (i + 1, ends[i + 1])
+        ahead[i] = nearest
+    out: list[list[str]] = []
+    since = 0
+    for i in range(n):
+        since = 0 if text[i] in lexicon.NAME_BREAK_CHARS else since + 1
+        f = ["cs=" + _distance(since)]
+        if ahead[i] is not None:
+            end, (cls, word) = ahead[i]
+            if end - i <= 20:
+                f += [f"h>={cls}:{_distance(end - i)}", "h>w=" + word[-2:]]
+        if i in ends:
+            f.append("h<=" + ends[i][0])
+        out.append(f)
+    return out
+
+
 def _word_position(length: int, k: int) -> str:
     if length == 1:
         return "S"
@@ -103,8 +174,13 @@ def char_features(
     padded = "\x02\x02" + text + "\x03\x03"
     feats: list[list[str]] = []
     word_of: list[tuple[str, str, str, str, str]] = [("-0", "", "", "", "")] * n
+    second: list[tuple[str, str] | None] = [None] * n
     for idx, (word, start) in enumerate(zip(words, starts, strict=True)):
         length = len(word)
+        pair = (words[idx - 2][-3:] if idx >= 2 else "^",
+                words[idx + 2][:3] if idx + 2 < len(words) else "$")
+        for k in range(min(length, n - start)):
+            second[start + k] = pair
         if word.isspace():
             continue
         tag = tags.get(word, "x")
@@ -122,6 +198,7 @@ def char_features(
             pos = _word_position(length, i - m.start)
             votes[i].append(f"rc={pos}{m.cls}")
             votes[i].append(f"rr={pos}{family}")
+    clauses = clause_features(text)
     quote = ""
     for i in range(n):
         ch = text[i]
@@ -150,6 +227,9 @@ def char_features(
             f.extend(votes[i])
         else:
             f.append("r=0")
+        f.extend(clauses[i])
+        if second[i] is not None:
+            f += ["wb2=" + second[i][0], "wa2=" + second[i][1]]
         feats.append(f)
         if quote and ch == _OPEN.get(quote, ""):
             quote = ""

@@ -79,6 +79,33 @@ def test_char_features_carry_context_words_and_rule_votes():
     assert "r=0" in feats[3], "a character no rule covers says so"
 
 
+def test_a_character_sees_the_head_word_that_ends_its_clause():
+    # 青禾云数科技有限公司: a company named without a rule's help; its first
+    # character is eight places before the head word 有限公司 ends
+    text = "青禾云数科技有限公司落户，白沙镇"
+    feats = char_features(text, list(text), list(range(len(text))), [])
+    assert "h>=Enterprise:10" in feats[0] and "h>w=公司" in feats[0]
+    assert "h>=Enterprise:1" in feats[9], "the last character of 有限公司 ends it"
+    assert "h<=Enterprise" in feats[10], "落 follows the head word"
+    assert not any(f.startswith("h>=") for f in feats[10] + feats[11]), "no head word ahead"
+    assert "h>=Township:3" in feats[13], "a comma starts a new clause: 白沙镇 is seen from 白"
+    assert "cs=1" in feats[13] and "cs=10" in feats[8]
+
+
+def test_head_words_behind_a_comma_are_not_seen():
+    feats = char_features("青禾，有限公司", list("青禾，有限公司"), list(range(7)), [])
+    assert not any(f.startswith("h>=") for f in feats[0] + feats[1])
+
+
+def test_second_words_on_either_side_are_features():
+    words = ["江川县", "青禾镇", "党委", "书记"]
+    text = "".join(words)
+    starts = [0, 3, 6, 8]
+    feats = char_features(text, words, starts, [])
+    assert "wb2=^" in feats[4] and "wa2=书记" in feats[4]
+    assert "wb2=江川县" in feats[6] and "wa2=$" in feats[6]
+
+
 def test_quotes_are_a_feature_inside_them_only():
     feats = char_features("“青禾”品牌", ["“", "青禾", "”", "品牌"], [0, 1, 3, 4], [])
     assert "q=“" in feats[1] and "q=“" in feats[2]

@@ -143,6 +143,8 @@ BARE_ORG_WORDS: frozenset[str] = frozenset(
 #: Classes for which the name may be preceded by a level word that refers to the
 #: article's own division: 区司法局, 县委组织部, 镇团委.
 LEVEL_PREFIXES: dict[str, str] = {"区": "District", "县": "County", "市": "City", "镇": "Township"}
+#: One-character ends of a division's name (…区, …县, …市, …省), a head word of the tagger.
+LEVEL_SUFFIXES: tuple[str, ...] = ("区", "县", "市", "省")
 
 #: The level characters of division names that may have a one-character stem (南县, 兴镇).
 ONE_CHARACTER_STEM_LEVELS = frozenset("县镇乡区市")

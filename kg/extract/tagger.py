@@ -91,7 +91,7 @@ def _head_words() -> dict[str, str]:
     """The lexicon's head words and the class each points to (places by their level)."""
     heads = dict(lexicon.ORG_SUFFIXES)
     for group, cls in ((lexicon.REGION_SUFFIXES, "Region"), (lexicon.TOWN_SUFFIXES, "Township"),
-                       (lexicon.VILLAGE_SUFFIXES, "Village"), (("区", "县", "市", "省"), "Level")):
+                       (lexicon.VILLAGE_SUFFIXES, "Village"), (lexicon.LEVEL_SUFFIXES, "Level")):
         for word in group:
             heads.setdefault(word, cls)
     return heads
@@ -179,7 +179,7 @@ def char_features(
         length = len(word)
         pair = (words[idx - 2][-3:] if idx >= 2 else "^",
                 words[idx + 2][:3] if idx + 2 < len(words) else "$")
-        for k in range(min(length, n - start)):
+        for k in range(length):
             second[start + k] = pair
         if word.isspace():
             continue

@@ -32,7 +32,12 @@ from kg.extract.rules.cooperation import cooperation
 from kg.extract.rules.enumerations import find_counted_places, find_enumerations
 from kg.extract.rules.leadership import leadership
 from kg.extract.rules.location import inclusion, landing, settling, venues
-from kg.extract.rules.membership import abbreviated_members, group_words, membership
+from kg.extract.rules.membership import (
+    abbreviated_members,
+    group_words,
+    joint_founding,
+    membership,
+)
 from kg.extract.rules.mention import RULE_PRIORITY, Mention, resolve_overlaps, token_starts
 from kg.extract.rules.organisations import find_organisations, unwrap_party_branch
 from kg.extract.rules.people import find_people, find_publications
@@ -298,6 +303,8 @@ def prefer_learned(candidates: list[Mention]) -> list[Mention]:
     benchmarks/README.md). Rule spans nested *inside* a learned span stay:
     they become nested mentions and give name containment.
     """
+    counted = [m for m in candidates if m.rule == "place.counted"]
+    candidates = [m for m in candidates if not (is_learned(m) and _swallows_count(m, counted))]
     learned = [m for m in candidates if is_learned(m)]
     if not learned:
         return candidates
@@ -310,6 +317,22 @@ def prefer_learned(candidates: list[Mention]) -> list[Mention]:
             continue
         out.append(m)
     return out
+
+
+_COUNT_TAIL = re.compile(r"[两二三四五六七八九十]个?(街道|镇|乡|村|县|区|市)")
+
+
+def _swallows_count(m: Mention, counted: list[Mention]) -> bool:
+    """A learned span that runs a listed place into its list's count (横岩坪三村).
+
+    ``A、B、C三村`` is certain: the count matches the items, so the last item
+    ends before 三村 whatever the tagger says.
+    """
+    return any(
+        m.start <= c.start and c.end < m.end
+        and _COUNT_TAIL.fullmatch(m.text[c.end - m.start :]) is not None
+        for c in counted
+    )
 
 
 def is_learned(m: Mention) -> bool:
@@ -527,6 +550,7 @@ class RelationRules:
 SENTENCE_RULES = (
     ("cooperation", cooperation),
     ("membership", membership),
+    ("membership", joint_founding),
     ("brands", brands),
     ("leadership", leadership),
     ("settling", settling),

@@ -207,3 +207,166 @@ def membership(view: SentenceView) -> Iterator[Relation]:
                 )
                 if r:
                     yield r
+
+
+def is_joint_body(view: SentenceView, key: str) -> bool:
+    """An alliance, or a party body that several parties form (联村党委, 联合党支部)."""
+    entity = view.entities[key]
+    if entity.cls == "Alliance":
+        return True
+    return entity.cls == "PartyOrganization" and any(
+        mark in entity.label for mark in lx.JOINT_BODY_MARKS
+    )
+
+
+def _referred_joint_body(view: SentenceView) -> tuple[str, int, int] | None:
+    """The joint body a bare head noun in the sentence stands for (该联盟, 联村党委阵地).
+
+    Why: articles name an alliance once in full and then call it 联盟 or
+    联村党委; when the document has exactly one joint body with that head,
+    the bare noun is that body. Returns its key and where the noun is.
+    """
+    sent = view.between(view.span.start, view.span.end)
+    for head in lx.JOINT_BODY_HEADS:
+        at = sent.find(head)
+        if at < 0:
+            continue
+        bodies = [
+            key for key, e in view.entities.items()
+            if e.label.endswith(head) and len(e.label) > len(head) and is_joint_body(view, key)
+        ]
+        if len(bodies) == 1:
+            start = view.span.start + at
+            return bodies[0], start, start + len(head)
+        return None
+    return None
+
+
+def _founded(view: SentenceView, start: int, end: int) -> str | None:
+    """The founding verb that governs the body at ``start:end``, if any.
+
+    Why: a body the parties sign *with* (与X联合党支部签订) is a party, not
+    what they form. The body is founded when a founding verb comes shortly
+    before it in the same clause (成立全省首个…联合党委, 签订了X联建协议), or
+    when 成立 follows it closely (X正式成立, X在高楼村揭牌成立).
+    """
+    lead = re.split(r"[,，;；:：。]", view.between(max(view.span.start, start - 24), start))[-1]
+    for word in lx.FOUNDING_TRIGGERS:
+        if word in lead:
+            return word
+    tail = re.split(r"[,，;；:：。]", view.between(end, end + 10))[0]
+    return "成立" if "成立" in tail else None
+
+
+def _runs(view: SentenceView) -> list[list[Mention]]:
+    """Lists of names in the sentence, tolerant of the places that only locate an item.
+
+    ``民乐县、海西州天峻县和邻近的门源县、海晏县`` is one list of three
+    counties and one more: a place written before an item (海西州) does not
+    break the list, nor does 和/及 with a short modifier (和邻近的).
+    """
+    outer = {id(m) for m in view.mentions if _is_locating(view, m)}
+    items = [m for m in view.mentions if id(m) not in outer]
+    runs: list[list[Mention]] = []
+    for m in items:
+        if runs:
+            gap = view.between(runs[-1][-1].end, m.start)
+            for o in view.mentions:
+                if id(o) in outer and runs[-1][-1].end <= o.start and o.end <= m.start:
+                    gap = gap.replace(o.text, "")
+            if re.fullmatch(r"、|、?(和|与|及|以及)[^,，;；。、:：]{0,6}", gap):
+                runs[-1].append(m)
+                continue
+        runs.append([m])
+    return runs
+
+
+def _is_locating(view: SentenceView, m: Mention) -> bool:
+    return view.cls(m) in PLACE_CLASSES and any(
+        x.start == m.end and view.cls(x) in PLACE_CLASSES for x in view.mentions
+    )
+
+
+def _founding_members(view: SentenceView, joint: set[str]) -> tuple[list[Mention], bool]:
+    """The parties of the longest list in the sentence, with a subject that joins them by 与.
+
+    ``A与B成立X``, ``A、B、C三方…标志着X正式成立``, ``祁连县与毗邻的甲县、乙县…建立X``.
+    The flag says the subject was joined to the list (it is the hub of the pairs).
+    """
+    lists = [
+        [m for m in run if view.cls(m) in AGENT_CLASSES and view.key(m) not in joint]
+        for run in _runs(view)
+    ]
+    lists = [g for g in lists if len(g) >= 2]
+    if not lists:
+        return [], False
+    members = max(lists, key=len)
+    subject = subject_of(view, before=members[0].start)
+    if subject is not None and subject not in members and view.key(subject) not in joint:
+        gap = view.between(subject.end, members[0].start)
+        if re.fullmatch(r"(与|同|和)[^,，;；。、]{0,10}", gap):
+            return [subject, *members], True
+    return members, False
+
+
+def joint_founding(view: SentenceView) -> Iterator[Relation]:
+    """Parties listed in a sentence that founds or signs up to a joint body are its members.
+
+    The body may be named in full or by its head noun (联盟, 联村党委) when the
+    article has one such body, and the list may stand anywhere in the
+    sentence. Parties that found a body together also cooperate: each pair
+    of a plain list, or the subject with each partner of ``A与B、C``. A joint
+    committee that covers listed units (辖A村、B村) has them as members.
+    """
+    joint = {view.key(m) for m in view.mentions if is_joint_body(view, view.key(m))}
+    targets = [(view.key(m), m.start, m.end) for m in view.mentions if view.key(m) in joint]
+    if not targets:
+        referred = _referred_joint_body(view)
+        targets = [referred] if referred else []
+    for body, body_start, body_end in targets:
+        trigger = _founded(view, body_start, body_end)
+        if trigger is not None:
+            members, starred = _founding_members(view, joint | {body})
+        elif view.entities[body].cls == "PartyOrganization":
+            members, starred = _covered(view, body_end), False
+            trigger = "辖"
+        else:
+            continue
+        if len(members) < 2:
+            continue
+        yield from _member_relations(view, body, members, starred, trigger,
+                                     min(members[0].start, body_start),
+                                     max(members[-1].end, body_end),
+                                     cooperate=trigger != "辖")
+        return
+
+
+def _covered(view: SentenceView, after: int) -> list[Mention]:
+    """The list right after 辖/下辖 that follows a joint committee's name."""
+    for pos, word in trigger_positions(view, lx.COVERING_TRIGGERS):
+        if pos < after:
+            continue
+        for run in _runs(view):
+            if 0 <= run[0].start - pos - len(word) <= 1 and len(run) >= 2:
+                return [m for m in run if view.cls(m) in AGENT_CLASSES]
+    return []
+
+
+def _member_relations(
+    view: SentenceView, body: str, members: list[Mention], starred: bool, trigger: str,
+    start: int, end: int, cooperate: bool,
+) -> Iterator[Relation]:
+    keys = list(dict.fromkeys(view.key(m) for m in members))
+    for key in keys:
+        r = relation(view, key, "memberOf", body, "relation.membership.joint",
+                     start, end, trigger, 0.7)
+        if r:
+            yield r
+    if not cooperate or (len(keys) > 5 and not starred):
+        return
+    pairs = [(keys[0], k) for k in keys[1:]] if starred else list(combinations(keys, 2))
+    for a, b in pairs:
+        r = relation(view, a, "cooperatesWith", b, "relation.cooperation.joint",
+                     start, end, trigger, 0.6)
+        if r:
+            yield r

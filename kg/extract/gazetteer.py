@@ -346,7 +346,7 @@ class Gazetteer:
             hints.append(division)
 
         readings = {
-            name: self.candidates(name, allow_short=True)
+            name: _province_first(name, self.candidates(name, allow_short=True))
             for name in dict.fromkeys(names_in_article)
         }
         chosen: dict[str, Division | None] = {
@@ -457,6 +457,19 @@ def _former_names(
             if old not in by_name:
                 found[old].append(division)
     return {name: tuple(options) for name, options in found.items()}
+
+
+def _province_first(name: str, options: list[Division]) -> list[Division]:
+    """A bare province name (河北, 吉林) is the province, whatever else shares its stem.
+
+    Why: a district or city with the same stem is written with its level
+    (河北区, 吉林市), so 天津、河北 names two provinces even though Tianjin has
+    a 河北区 and would otherwise support that reading.
+    """
+    if any(d.name == name for d in options):
+        return options
+    provinces = [d for d in options if d.level == PROVINCE]
+    return provinces if len(provinces) == 1 else options
 
 
 def _unique_best(options: Sequence[Division], scores: Sequence[int]) -> Division | None:

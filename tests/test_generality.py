@@ -26,7 +26,9 @@ KG_DIR = Path(__file__).resolve().parents[1] / "kg"
 SOURCE_SUFFIXES = {".py", ".cfg", ".json", ".txt", ".md", ".rq", ".ttl", ".toml"}
 
 #: General vocabulary that also happens to be annotated in some article.
-GENERAL_WORDS = {"长三角", "党建联盟", "联合党委", "镇党委", "人民网", "人民網", "新华网"}
+GENERAL_WORDS = {
+    "长三角", "党建联盟", "联合党委", "联村党委", "镇党委", "人民网", "人民網", "新华网",
+}
 
 
 def gold_names() -> set[str]:

@@ -323,7 +323,7 @@ _COUNT_TAIL = re.compile(r"[两二三四五六七八九十]个?(街道|镇|乡|�
 
 
 def _swallows_count(m: Mention, counted: list[Mention]) -> bool:
-    """A learned span that runs a listed place into its list's count (横岩坪三村).
+    """A learned span that runs a listed place into its list's count (丙坪三村 in 甲、乙、丙坪三村).
 
     ``A、B、C三村`` is certain: the count matches the items, so the last item
     ends before 三村 whatever the tagger says.

@@ -171,7 +171,7 @@ def without_bare_events(
     """The entities, less the events that take part in no relation.
 
     Why: an event is worth a node when it says where it was held or who ran
-    it; on its own it is a long phrase (…揭牌仪式, …座谈会) whose edges the
+    it; on its own it is a long phrase (…揭牌仪式, …开幕式) whose edges the
     tagger finds least reliably. The reference annotations mark events
     optional and the silver annotator kept them where they carry a
     relation; cross-validated, the bare ones were wrong names 6 times out of

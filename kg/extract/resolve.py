@@ -206,6 +206,7 @@ def resolve_entities(
     _ = last_town
     _merge_short_forms(entities, keys)
     _merge_contained_names(entities, keys)
+    _merge_joint_bodies(entities, keys)
     _resolve_anaphora(text, original, home, entities, keys, gaz)
     return Resolution(entities, keys, home)
 
@@ -344,6 +345,30 @@ def _merge_contained_names(entities: dict[str, Entity], keys: dict[int, str]) ->
                 if same:
                     _fold(short, long, entities, keys)
                     break
+
+
+def _merge_joint_bodies(entities: dict[str, Entity], keys: dict[int, str]) -> None:
+    """联村党委 and 灵岩片区联村党委 are 某镇灵岩片区联村党委 when it is the only one.
+
+    A joint party committee is named in full once and then by a shorter
+    tail, down to the bare head noun. A shorter name folds into the one
+    longer committee whose name ends with it; with two such committees it
+    stays apart. Longer tails fold first, so a chain of forms ends in one.
+    """
+    group = [
+        e for e in entities.values()
+        if e.cls == "PartyOrganization" and any(m in e.label for m in lx.JOINT_BODY_MARKS)
+    ]
+    for short in sorted(group, key=lambda e: -len(e.label)):
+        if short.key not in entities:
+            continue
+        longer = [
+            e for e in group
+            if e.key in entities and len(e.label) > len(short.label)
+            and e.label.endswith(short.label)
+        ]
+        if len(longer) == 1:
+            _fold(short, longer[0], entities, keys)
 
 
 def _fold(short: Entity, long: Entity, entities: dict[str, Entity], keys: dict[int, str]) -> None:

@@ -299,9 +299,27 @@ def predict_mentions(
     for s, e in sentences:
         labels = tagger.tag(feats[s:e])
         for a, b, cls in spans_from_tags(labels):
+            a, b = trimmed(text, s + a, s + b)
             if b - a >= 2:
-                out.append(mention_for(text, s + a, s + b, cls))
+                out.append(mention_for(text, a, b, cls))
     return out
+
+
+_EDGE_JUNK = re.compile(r"[^\w“”《》〈〉「」『』\-—·+]+")
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A predicted span without the symbols at its edges (■, ▲, ●, stray punctuation).
+
+    Why: bullets and dingbats in front of a headline or a byline are not
+    letters, and no name begins or ends with one.
+    """
+    head = _EDGE_JUNK.match(text, start, end)
+    if head:
+        start = head.end()
+    while end > start and _EDGE_JUNK.fullmatch(text[end - 1]):
+        end -= 1
+    return start, end
 
 
 #: Which rule candidates the tagger may overrule by tagging none of their

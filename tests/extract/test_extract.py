@@ -9,6 +9,8 @@ be checked, and every company, brand, platform and alliance name is invented.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import spacy
 from spacy.language import Language
@@ -489,6 +491,74 @@ def test_an_alliance_named_by_an_abbreviation_has_those_places_as_members(nlp: L
     )
     members = {s for s, o in relations(ex, "memberOf") if o == "杭嘉湖“智造先锋”党建联盟"}
     assert members == {"杭州市", "嘉兴市", "湖州市"}
+
+
+@pytest.fixture(scope="module")
+def rules_nlp() -> Language:
+    """The rules alone, so that a rule's own output is what a test sees."""
+    return build_pipeline(use_learned=False)
+
+
+FOUNDED = (
+    "启动仪式上，苏州澄湖数字科技有限公司、苏州木渎文旅集团有限公司、吴中太湖科技股份有限公司"
+    "三方企业代表共同按下启动按钮，标志着吴中智造产业链党建联盟正式成立。"
+)
+FOUNDERS = {"苏州澄湖数字科技有限公司", "苏州木渎文旅集团有限公司", "吴中太湖科技股份有限公司"}
+
+
+@pytest.mark.parametrize("which", ["rules", "default"])
+def test_parties_listed_where_a_joint_body_is_founded_are_its_members(
+    which: str, rules_nlp: Language, nlp: Language
+) -> None:
+    ex = extract(rules_nlp if which == "rules" else nlp, FOUNDED)
+    # 标志着 is a verb and its particle, not the start of the name
+    alliance = by_label(ex, "吴中智造产业链党建联盟")
+    assert alliance.cls == "Alliance"
+    assert {s for s, o in relations(ex, "memberOf") if o == alliance.label} == FOUNDERS
+    pairs = {frozenset(p) for p in relations(ex, "cooperatesWith") | relations(ex, "partnerOf")}
+    assert {frozenset(p) for p in itertools.combinations(sorted(FOUNDERS), 2)} <= pairs
+    evidence = next(r for r in ex.relations if r.predicate == "memberOf").evidence
+    assert FOUNDED[evidence.start : evidence.end] == evidence.text
+
+
+def test_a_body_signed_with_is_a_party_not_what_the_list_founds(rules_nlp: Language) -> None:
+    ex = extract(rules_nlp, "木渎镇党委、胥口镇党委与吴中数字科技产业链党委签订共建协议。")
+    assert not relations(ex, "memberOf")
+
+
+def test_the_head_noun_of_the_one_joint_committee_stands_for_it(rules_nlp: Language) -> None:
+    ex = extract(
+        rules_nlp,
+        "木渎镇灵岩片区联村党委在天平村揭牌成立。据了解，天平村、金山浜村、香溪村三村地域相近，"
+        "此次三个村建立起服务更加便利的联村党委阵地。",
+    )
+    committee = by_label(ex, "木渎镇灵岩片区联村党委")
+    assert "联村党委" in committee.alt_labels  # one entity, named by its fullest form
+    assert not any(e.cls == "Village" and e.label.endswith("联村") for e in ex.entities.values())
+    members = {s for s, o in relations(ex, "memberOf") if o == committee.label}
+    assert members == {"天平村", "金山浜村", "香溪村"}
+
+
+def test_a_joint_committee_covering_listed_villages_has_them_as_members(
+    rules_nlp: Language,
+) -> None:
+    ex = extract(rules_nlp, "木渎镇灵岩片区联村党委辖天平村、金山浜村、香溪村等3个村。")
+    by_label(ex, "天平村")  # 辖 governs the list; it is not part of the first name
+    members = {s for s, o in relations(ex, "memberOf") if o == "木渎镇灵岩片区联村党委"}
+    assert members == {"天平村", "金山浜村", "香溪村"}
+    # covering is not cooperating: the villages are not paired by this sentence
+    assert not relations(ex, "cooperatesWith")
+
+
+def test_a_subject_joined_by_yu_to_a_list_is_the_hub_of_the_pairs(rules_nlp: Language) -> None:
+    ex = extract(
+        rules_nlp,
+        "吴中区与毗邻的浙江省嘉善县、湖州市吴兴区和邻近的吴江区在产业发展等方面协同建立跨区域党建大联盟。",
+    )
+    members = {s for s, o in relations(ex, "memberOf") if o == "跨区域党建大联盟"}
+    assert members == {"吴中区", "嘉善县", "吴兴区", "吴江区"}
+    pairs = {frozenset(p) for p in relations(ex, "cooperatesWith")}
+    assert pairs == {frozenset({"吴中区", other}) for other in ("嘉善县", "吴兴区", "吴江区")}
 
 
 def _places_scanning_every_position(text: str, gaz) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]

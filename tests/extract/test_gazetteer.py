@@ -337,3 +337,11 @@ def test_a_former_name_alone_or_as_a_common_word_is_no_place(gaz):
     assert gaz.split_admin_prefix("萧山市委书记") == []
     assert gaz.split_admin_prefix("新城市建设") == []  # 新城区 → 新城市 needs a township after it
     assert not gaz.former_name_candidates("上海市")  # a current name is never a former one
+
+
+def test_a_bare_province_name_is_the_province_even_beside_a_same_stem_district(gaz):
+    # Tianjin has a 河北区; 天津、河北 still names two provinces
+    chosen = gaz.resolve(["天津", "河北", "廊坊"])
+    assert chosen["河北"].code == "130000"
+    # written with its level, the district keeps its reading
+    assert gaz.resolve(["天津", "河北区"])["河北区"].code == "120105"

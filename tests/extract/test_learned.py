@@ -269,3 +269,38 @@ def test_trigger_families_are_found_as_a_scan_of_every_word_would_find_them():
         assert trigger_families_in(text) == expected
 
     check()
+
+
+def test_a_predicted_span_loses_the_symbols_at_its_edges() -> None:
+    from kg.extract.tagger import trimmed
+
+    text = "■吴中日报讯、“太湖之心”、"
+    assert text[slice(*trimmed(text, 0, 5))] == "吴中日报"
+    assert text[slice(*trimmed(text, 7, 14))] == "“太湖之心”"  # quotes are part of a name
+
+
+def test_a_learned_span_that_swallows_a_lists_count_gives_way() -> None:
+    from kg.extract.components import prefer_learned
+
+    text = "甲山、乙水、丙坪三村"
+    counted = [Mention(0, 2, "甲山", "Village", "place.counted"),
+               Mention(3, 5, "乙水", "Village", "place.counted"),
+               Mention(6, 8, "丙坪", "Village", "place.counted")]
+    swallowing = Mention(6, 10, text[6:10], "Village", "place.model", certain=False)
+    inside = Mention(3, 5, text[3:5], "Village", "place.model", certain=False)
+    kept = prefer_learned([*counted, swallowing, inside])
+    assert swallowing not in kept and inside in kept and all(c in kept for c in counted)
+
+
+def test_an_event_in_no_relation_is_left_out() -> None:
+    from kg.extract.pipeline import without_bare_events
+    from kg.model import Entity, Relation, Span
+
+    entities = {
+        "e1": Entity("e1", "Event", "吴中论坛开幕式"),
+        "e2": Entity("e2", "Event", "太湖文化节"),
+        "v": Entity("v", "Venue", "吴中会展中心"),
+    }
+    held = Relation("e2", "heldIn", "v", 0, Span(0, 5, "太湖文化节"), "test")
+    kept = without_bare_events(entities, [held])
+    assert set(kept) == {"e2", "v"}

@@ -248,7 +248,7 @@ def _founded(view: SentenceView, start: int, end: int) -> str | None:
     Why: a body the parties sign *with* (与X联合党支部签订) is a party, not
     what they form. The body is founded when a founding verb comes shortly
     before it in the same clause (成立全省首个…联合党委, 签订了X联建协议), or
-    when 成立 follows it closely (X正式成立, X在高楼村揭牌成立).
+    when 成立 follows it closely (X正式成立, X在某村揭牌成立).
     """
     lead = re.split(r"[,，;；:：。]", view.between(max(view.span.start, start - 24), start))[-1]
     for word in lx.FOUNDING_TRIGGERS:
@@ -261,9 +261,9 @@ def _founded(view: SentenceView, start: int, end: int) -> str | None:
 def _runs(view: SentenceView) -> list[list[Mention]]:
     """Lists of names in the sentence, tolerant of the places that only locate an item.
 
-    ``民乐县、海西州天峻县和邻近的门源县、海晏县`` is one list of three
-    counties and one more: a place written before an item (海西州) does not
-    break the list, nor does 和/及 with a short modifier (和邻近的).
+    ``甲县、某州乙县和邻近的丙县、丁县`` is one list of four counties: a
+    place written before an item (某州) does not break the list, nor does
+    和/及 with a short modifier (和邻近的).
     """
     outer = {id(m) for m in view.mentions if _is_locating(view, m)}
     items = [m for m in view.mentions if id(m) not in outer]
@@ -290,7 +290,7 @@ def _is_locating(view: SentenceView, m: Mention) -> bool:
 def _founding_members(view: SentenceView, joint: set[str]) -> tuple[list[Mention], bool]:
     """The parties of the longest list in the sentence, with a subject that joins them by 与.
 
-    ``A与B成立X``, ``A、B、C三方…标志着X正式成立``, ``祁连县与毗邻的甲县、乙县…建立X``.
+    ``A与B成立X``, ``A、B、C三方…标志着X正式成立``, ``甲县与毗邻的乙县、丙县…建立X``.
     The flag says the subject was joined to the list (it is the hub of the pairs).
     """
     lists = [
@@ -301,6 +301,8 @@ def _founding_members(view: SentenceView, joint: set[str]) -> tuple[list[Mention
     if not lists:
         return [], False
     members = max(lists, key=len)
+    if len(members) > 2 and view.between(members[0].end, members[1].start)[:1] in ("与", "同"):
+        return members, True  # 甲与乙、丙: 甲 is the hub
     subject = subject_of(view, before=members[0].start)
     if subject is not None and subject not in members and view.key(subject) not in joint:
         gap = view.between(subject.end, members[0].start)

@@ -31,7 +31,7 @@ _ORDINAL_RE = re.compile(r"^第[一二三四五六七八九十百0-9]+$")
 
 #: Single characters that end a name when they are not part of a dictionary word.
 STRONG_STOP_CHARS = frozenset(
-    "与在由和及对向把被从到给让等的了是为以将有也还已并又即均都就共各该其此这年原"
+    "与在由和及对向把被从到给让等的了着是为以将有也还已并又即均都就共各该其此这年原辖"
 )
 
 #: Words before 局 that make it an ordinary word, not a bureau.

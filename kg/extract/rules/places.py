@@ -268,6 +268,8 @@ def find_unlisted_places(
                 continue
         if suffix == "村" and text[end : end + 1] in lx.VILLAGE_WORD_CONTINUATIONS:
             continue  # 大道村庄: 村庄 (villages) is a common noun, not the end of a name
+        if suffix == "村" and len(stem) >= 3 and stem[-1] == "联" and text[end : end + 1] == "党":
+            continue  # 片区联村党委: a committee joining villages, not a village …联村
         if suffix == "乡" and (
             text[end : end + 1] in "村镇" or HAN_RE.match(text[end : end + 1] or " ")
             and text[end : end + 1] not in "党政人"

@@ -89,6 +89,7 @@ ORG_SUFFIXES: dict[str, str] = {
     "有限公司": "Enterprise",
     "公司": "Enterprise",
     "集团": "Enterprise",
+    "报业集团": "Enterprise",
     "合作社": "Enterprise",
     "银行": "Enterprise",
     "农场": "Enterprise",
@@ -99,6 +100,13 @@ ORG_SUFFIXES: dict[str, str] = {
     "路店": "Enterprise",
     # parks
     "产业园区": "IndustrialPark",
+    # park endings frequent among the silver annotations' parks (工业园区 11, 集聚区 8, …)
+    "工业园区": "IndustrialPark",
+    "集聚区": "IndustrialPark",
+    "经开区": "IndustrialPark",
+    "创业园": "IndustrialPark",
+    "集中区": "IndustrialPark",
+    "孵化园": "IndustrialPark",
     "产业园": "IndustrialPark",
     "科技园": "IndustrialPark",
     "工业园": "IndustrialPark",
@@ -214,7 +222,10 @@ LEFT_STOP_WORDS: frozenset[str] = frozenset({
 })
 
 #: Characters that can never be inside a name.
-NAME_BREAK_CHARS = set(",，。；;：:！!？?、“”‘’\"'（）()《》〈〉【】[]「」『』\n\r\t |/…—-·")
+NAME_BREAK_CHARS = set(
+    ",，。；;：:！!？?、“”‘’\"'（）()《》〈〉【】[]「」『』\n\r\t |/…—-·"
+    "■□▲△▼▽●○◆◇★☆※→←↑↓◎"  # bullets and dingbats before a headline or byline
+)
 
 # --------------------------------------------------------------------------
 # Quoted names: the word after the closing quote decides the class.

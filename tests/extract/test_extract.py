@@ -526,6 +526,15 @@ def test_a_body_signed_with_is_a_party_not_what_the_list_founds(rules_nlp: Langu
     assert not relations(ex, "memberOf")
 
 
+def test_a_list_that_a_verb_governs_founds_nothing(rules_nlp: Language) -> None:
+    ex = extract(
+        rules_nlp,
+        "木渎镇推动灵岩产业园、天平科技园、太湖农博园等重大项目落地，牵手胥口镇成立吴中文旅产业联盟。",
+    )
+    members = {s for s, o in relations(ex, "memberOf") if o == "吴中文旅产业联盟"}
+    assert members == {"木渎镇", "胥口镇"}  # the towns found it; the parks only landed
+
+
 def test_the_head_noun_of_the_one_joint_committee_stands_for_it(rules_nlp: Language) -> None:
     ex = extract(
         rules_nlp,

@@ -10,8 +10,10 @@ import re
 from collections.abc import Iterator, Sequence
 from itertools import combinations
 
+import jieba
+
 from kg.extract import lexicon as lx
-from kg.extract.rules.mention import Mention
+from kg.extract.rules.mention import Mention, word_tag
 from kg.extract.rules.sentence import (
     ADMIN_RANK,
     AGENT_CLASSES,
@@ -287,6 +289,15 @@ def _is_locating(view: SentenceView, m: Mention) -> bool:
     )
 
 
+def _leads_its_clause(view: SentenceView, first: Mention) -> bool:
+    """No verb comes before the list in its clause: it is a subject, not an object.
+
+    ``推动甲、乙、丙等项目落地，牵手丁成立X`` lists what landed, not who founds X.
+    """
+    lead = re.split(r"[,，;；。:：]", view.between(view.span.start, first.start))[-1]
+    return not any(word_tag(w) == "v" for w in jieba.lcut(lead))
+
+
 def _founding_members(view: SentenceView, joint: set[str]) -> tuple[list[Mention], bool]:
     """The parties of the longest list in the sentence, with a subject that joins them by 与.
 
@@ -297,7 +308,7 @@ def _founding_members(view: SentenceView, joint: set[str]) -> tuple[list[Mention
         [m for m in run if view.cls(m) in AGENT_CLASSES and view.key(m) not in joint]
         for run in _runs(view)
     ]
-    lists = [g for g in lists if len(g) >= 2]
+    lists = [g for g in lists if len(g) >= 2 and _leads_its_clause(view, g[0])]
     if not lists:
         return [], False
     members = max(lists, key=len)

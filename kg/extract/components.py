@@ -255,6 +255,10 @@ class EntityLinker:
             if m.rule in ("quoted.head_after", "quoted.after_place")
         }
         candidates += find_repeated_quotes(doc_text(doc), known)
+        text = doc_text(doc)
+        candidates = [
+            division_completed(m, text, _gazetteer()) if is_learned(m) else m for m in candidates
+        ]
         kept, nested = resolve_overlaps(_dedupe(prefer_learned(candidates)))
         nested = [m for m in nested if _keep_nested(m)]
         # a province named only inside a body's formal name is not a topic of the article
@@ -333,6 +337,24 @@ def _swallows_count(m: Mention, counted: list[Mention]) -> bool:
         and _COUNT_TAIL.fullmatch(m.text[c.end - m.start :]) is not None
         for c in counted
     )
+
+
+def division_completed(m: Mention, text: str, gaz: Gazetteer) -> Mention:
+    """A learned span cut just before a township's level word, completed from the gazetteer.
+
+    Why: long minority-area names (某某布依族苗族乡) end in a level word the
+    tagger may leave out; when the span with that word is a township the
+    division list knows by its full name, the span is that township.
+    """
+    for level in ("街道", "镇", "乡"):
+        if not text.startswith(level, m.end):
+            continue
+        name = m.text + level
+        divisions = [d for d in gaz.candidates(name) if d.name == name]
+        if divisions:
+            return Mention(m.start, m.end + len(level), name, gaz.entity_class(divisions[0]),
+                           "place.model", certain=False)
+    return m
 
 
 def is_learned(m: Mention) -> bool:

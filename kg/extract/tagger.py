@@ -305,14 +305,15 @@ def predict_mentions(
     return out
 
 
-_EDGE_JUNK = re.compile(r"[^\w“”《》〈〉「」『』\-—·+]+")
+_EDGE_JUNK = re.compile(r"[^\w“”《》〈〉「」『』\-—·+]+|[0-9]+[条个家项支](?=\w)")
 
 
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A predicted span without the symbols at its edges (■, ▲, ●, stray punctuation).
+    """A predicted span without the symbols at its edges (■, ▲, stray punctuation).
 
     Why: bullets and dingbats in front of a headline or a byline are not
-    letters, and no name begins or ends with one.
+    letters, and no name begins or ends with one; nor does a name begin with
+    a count (1条…联盟).
     """
     head = _EDGE_JUNK.match(text, start, end)
     if head:

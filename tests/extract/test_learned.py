@@ -277,6 +277,22 @@ def test_a_predicted_span_loses_the_symbols_at_its_edges() -> None:
     text = "■吴中日报讯、“太湖之心”、"
     assert text[slice(*trimmed(text, 0, 5))] == "吴中日报"
     assert text[slice(*trimmed(text, 7, 14))] == "“太湖之心”"  # quotes are part of a name
+    counted = "打造1条太湖生态党建联盟"
+    assert counted[slice(*trimmed(counted, 2, len(counted)))] == "太湖生态党建联盟"
+
+
+def test_a_learned_span_cut_before_a_townships_level_word_is_completed() -> None:
+    from kg.extract.components import division_completed
+    from kg.extract.gazetteer import get_gazetteer
+
+    # a real township of Guizhou (official list); the tagger stopped before 乡
+    text = "来到花溪区黔陶布依族苗族乡开展交流"
+    cut = Mention(5, 12, text[5:12], "MassOrganization", "model.MassOrganization", certain=False)
+    done = division_completed(cut, text, get_gazetteer())
+    assert (done.text, done.cls, done.end) == ("黔陶布依族苗族乡", "Township", 13)
+    # a span that is no division stays as it was
+    other = Mention(0, 4, text[0:4], "Project", "model.Project", certain=False)
+    assert division_completed(other, text, get_gazetteer()) is other
 
 
 def test_a_learned_span_that_swallows_a_lists_count_gives_way() -> None:

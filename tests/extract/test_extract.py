@@ -562,7 +562,8 @@ def test_a_joint_committee_covering_listed_villages_has_them_as_members(
 def test_a_subject_joined_by_yu_to_a_list_is_the_hub_of_the_pairs(rules_nlp: Language) -> None:
     ex = extract(
         rules_nlp,
-        "吴中区与毗邻的浙江省嘉善县、湖州市吴兴区和邻近的吴江区在产业发展等方面协同建立跨区域党建大联盟。",
+        "吴中区与毗邻的浙江省嘉善县、太湖牧场、湖州市吴兴区和邻近的吴江区在产业发展等方面"
+        "协同建立跨区域党建大联盟。",
     )
     members = {s for s, o in relations(ex, "memberOf") if o == "跨区域党建大联盟"}
     assert members == {"吴中区", "嘉善县", "吴兴区", "吴江区"}

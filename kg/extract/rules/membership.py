@@ -263,9 +263,9 @@ def _founded(view: SentenceView, start: int, end: int) -> str | None:
 def _runs(view: SentenceView) -> list[list[Mention]]:
     """Lists of names in the sentence, tolerant of the places that only locate an item.
 
-    ``甲县、某州乙县和邻近的丙县、丁县`` is one list of four counties: a
-    place written before an item (某州) does not break the list, nor does
-    和/及 with a short modifier (和邻近的).
+    ``甲县、某州乙县、丙牧场和邻近的丁县、戊县`` is one list: a place written
+    before an item (某州) does not break it, nor does an item no mention was
+    found for (丙牧场), nor 和/及 with a short modifier (和邻近的).
     """
     outer = {id(m) for m in view.mentions if _is_locating(view, m)}
     items = [m for m in view.mentions if id(m) not in outer]
@@ -276,11 +276,19 @@ def _runs(view: SentenceView) -> list[list[Mention]]:
             for o in view.mentions:
                 if id(o) in outer and runs[-1][-1].end <= o.start and o.end <= m.start:
                     gap = gap.replace(o.text, "")
-            if re.fullmatch(r"、|、?(和|与|及|以及)[^,，;；。、:：]{0,6}", gap):
+            if _LIST_GAP.fullmatch(gap):
                 runs[-1].append(m)
                 continue
         runs.append([m])
     return runs
+
+
+#: What may stand between two items of one list: 、, or 和/及 with a short modifier
+#: (和邻近的), and items no mention was found for (、宝X牧场、), up to two of them.
+_LIST_GAP = re.compile(
+    r"、(?:[^,，;；。、:：\s]{2,8}、){0,2}"
+    r"|(?:、[^,，;；。、:：\s]{2,8}){0,2}、?(和|与|及|以及)[^,，;；。、:：]{0,6}"
+)
 
 
 def _is_locating(view: SentenceView, m: Mention) -> bool:

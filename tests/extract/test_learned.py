@@ -282,8 +282,8 @@ def test_a_predicted_span_loses_the_symbols_at_its_edges() -> None:
 
 
 def test_a_learned_span_cut_before_a_townships_level_word_is_completed() -> None:
-    from kg.extract.components import division_completed
     from kg.extract.gazetteer import get_gazetteer
+    from kg.extract.learned_spans import division_completed
 
     # a real township of Guizhou (official list); the tagger stopped before 乡
     text = "来到花溪区黔陶布依族苗族乡开展交流"
@@ -296,7 +296,7 @@ def test_a_learned_span_cut_before_a_townships_level_word_is_completed() -> None
 
 
 def test_a_learned_span_that_swallows_a_lists_count_gives_way() -> None:
-    from kg.extract.components import prefer_learned
+    from kg.extract.learned_spans import prefer_learned
 
     text = "甲山、乙水、丙坪三村"
     counted = [Mention(0, 2, "甲山", "Village", "place.counted"),

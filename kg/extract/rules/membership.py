@@ -1,7 +1,10 @@
 """Membership: alliances, committees and clusters, and the members they list.
 
 ``A、B、C组建X联盟`` and ``X由A、B组成`` make each of A, B, C a member of X; a
-group word (两镇, 三方) refers back to the members named before it.
+group word (两镇, 三方) refers back to the members named before it. A joint
+body (an alliance, a 联村党委 or 联合党支部) founded in a sentence has the
+parties the sentence lists as members wherever the list stands, and the
+committee that 辖 listed villages has them (:func:`joint_founding`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from kg.extract.rules.sentence import (
     SentenceView,
     groups,
     innermost_place,
+    is_chain_outer,
     relation,
     subject_of,
     trigger_positions,
@@ -267,7 +271,7 @@ def _runs(view: SentenceView) -> list[list[Mention]]:
     before an item (某州) does not break it, nor does an item no mention was
     found for (丙牧场), nor 和/及 with a short modifier (和邻近的).
     """
-    outer = {id(m) for m in view.mentions if _is_locating(view, m)}
+    outer = {id(m) for m in view.mentions if is_chain_outer(view, m)}
     items = [m for m in view.mentions if id(m) not in outer]
     runs: list[list[Mention]] = []
     for m in items:
@@ -284,17 +288,11 @@ def _runs(view: SentenceView) -> list[list[Mention]]:
 
 
 #: What may stand between two items of one list: 、, or 和/及 with a short modifier
-#: (和邻近的), and items no mention was found for (、宝X牧场、), up to two of them.
+#: (和邻近的), and items no mention was found for (、某牧场、), up to two of them.
 _LIST_GAP = re.compile(
     r"、(?:[^,，;；。、:：\s]{2,8}、){0,2}"
     r"|(?:、[^,，;；。、:：\s]{2,8}){0,2}、?(和|与|及|以及)[^,，;；。、:：]{0,6}"
 )
-
-
-def _is_locating(view: SentenceView, m: Mention) -> bool:
-    return view.cls(m) in PLACE_CLASSES and any(
-        x.start == m.end and view.cls(x) in PLACE_CLASSES for x in view.mentions
-    )
 
 
 def _leads_its_clause(view: SentenceView, first: Mention) -> bool:
@@ -359,7 +357,7 @@ def joint_founding(view: SentenceView) -> Iterator[Relation]:
                                      min(members[0].start, body_start),
                                      max(members[-1].end, body_end),
                                      cooperate=trigger != "辖")
-        return
+        return  # one list founds one body: the first body that has members
 
 
 def _covered(view: SentenceView, after: int) -> list[Mention]:

@@ -105,7 +105,7 @@ def groups(view: SentenceView) -> list[list[Mention]]:
     """Runs of mentions joined by 、/和/与/及 (with nothing else in between)."""
     out: list[list[Mention]] = []
     current: list[Mention] = []
-    mentions = [m for m in view.mentions if not _is_chain_outer(view, m)]
+    mentions = [m for m in view.mentions if not is_chain_outer(view, m)]
     for m in mentions:
         if current and re.fullmatch(
             r"[、]|和|及|以及|与|、以及", view.between(current[-1].end, m.start)
@@ -120,7 +120,7 @@ def groups(view: SentenceView) -> list[list[Mention]]:
     return out
 
 
-def _is_chain_outer(view: SentenceView, m: Mention) -> bool:
+def is_chain_outer(view: SentenceView, m: Mention) -> bool:
     """海宁市 in 海宁市长安镇 only locates the town; lists and subjects use the town."""
     if view.cls(m) not in PLACE_CLASSES:
         return False

@@ -650,3 +650,12 @@ def test_the_short_form_scan_finds_what_scanning_every_position_finds(text: str)
     assert ours == _short_forms_scanning_every_position(text, gaz, taken)
     if "萧山" in text:
         assert any(name.startswith("萧山") for _, _, name in ours)
+
+
+def test_a_place_that_locates_a_listed_partner_does_not_break_the_list(
+    rules_nlp: Language,
+) -> None:
+    ex = extract(rules_nlp, "日前，华兴集团和木渎镇天平村签约结对，推进村企共建。")
+    pairs = {frozenset(p) for p in relations(ex, "cooperatesWith") | relations(ex, "partnerOf")}
+    assert frozenset({"华兴集团", "天平村"}) in pairs
+    assert ("天平村", "木渎镇") in relations(ex, "locatedIn")

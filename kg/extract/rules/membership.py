@@ -24,7 +24,6 @@ from kg.extract.rules.sentence import (
     SentenceView,
     groups,
     innermost_place,
-    is_chain_outer,
     relation,
     subject_of,
     trigger_positions,
@@ -265,26 +264,13 @@ def _founded(view: SentenceView, start: int, end: int) -> str | None:
 
 
 def _runs(view: SentenceView) -> list[list[Mention]]:
-    """Lists of names in the sentence, tolerant of the places that only locate an item.
+    """Lists of names in the sentence, more tolerant than :func:`groups` by default.
 
     ``甲县、某州乙县、丙牧场和邻近的丁县、戊县`` is one list: a place written
     before an item (某州) does not break it, nor does an item no mention was
     found for (丙牧场), nor 和/及 with a short modifier (和邻近的).
     """
-    outer = {id(m) for m in view.mentions if is_chain_outer(view, m)}
-    items = [m for m in view.mentions if id(m) not in outer]
-    runs: list[list[Mention]] = []
-    for m in items:
-        if runs:
-            gap = view.between(runs[-1][-1].end, m.start)
-            for o in view.mentions:
-                if id(o) in outer and runs[-1][-1].end <= o.start and o.end <= m.start:
-                    gap = gap.replace(o.text, "")
-            if _LIST_GAP.fullmatch(gap):
-                runs[-1].append(m)
-                continue
-        runs.append([m])
-    return runs
+    return groups(view, _LIST_GAP)
 
 
 #: What may stand between two items of one list: 、, or 和/及 with a short modifier

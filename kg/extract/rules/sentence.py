@@ -101,15 +101,26 @@ def relation(
 # ---------------------------------------------------------------------------
 
 
-def groups(view: SentenceView) -> list[list[Mention]]:
-    """Runs of mentions joined by 、/和/与/及 (with nothing else in between)."""
+#: What joins two items of a list for :func:`groups`: 、/和/与/及 and nothing else.
+PLAIN_JOINS = re.compile(r"[、]|和|及|以及|与|、以及")
+
+
+def groups(view: SentenceView, joins: re.Pattern[str] = PLAIN_JOINS) -> list[list[Mention]]:
+    """Runs of mentions that ``joins`` joins (by default 、/和/与/及, nothing else).
+
+    A place that only locates the next item (甲公司和某镇乙村: 某镇) is not an
+    item and does not break the run.
+    """
     out: list[list[Mention]] = []
     current: list[Mention] = []
+    outer = [m for m in view.mentions if is_chain_outer(view, m)]
     mentions = [m for m in view.mentions if not is_chain_outer(view, m)]
     for m in mentions:
-        if current and re.fullmatch(
-            r"[、]|和|及|以及|与|、以及", view.between(current[-1].end, m.start)
-        ):
+        gap = view.between(current[-1].end, m.start) if current else ""
+        for o in outer:
+            if current and current[-1].end <= o.start and o.end <= m.start:
+                gap = gap.replace(o.text, "")
+        if current and joins.fullmatch(gap):
             current.append(m)
         else:
             if current:

@@ -246,17 +246,17 @@ class EntityLinker:
     """Chooses among overlapping mentions, links places, resolves context."""
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
         candidates: list[Mention] = list(doc._.kg_candidates or [])
         # known quoted names recur without their head word: pick those up too
         places = [m for m in candidates if m.rule.startswith("place.")]
-        candidates += find_quoted_after_places(doc_text(doc), places)
+        candidates += find_quoted_after_places(text, places)
         known = {
             m.text: m.cls
             for m in candidates
             if m.rule in ("quoted.head_after", "quoted.after_place")
         }
-        candidates += find_repeated_quotes(doc_text(doc), known)
-        text = doc_text(doc)
+        candidates += find_repeated_quotes(text, known)
         candidates = [
             division_completed(m, text, _gazetteer()) if is_learned(m) else m for m in candidates
         ]
@@ -277,18 +277,18 @@ class EntityLinker:
         ]
         meta = doc.user_data.get("kg", {})
         res = resolve_entities(
-            doc_text(doc),
-            meta.get("original", doc_text(doc)),
+            text,
+            meta.get("original", text),
             kept + nested,
             _gazetteer(),
             title=meta.get("title"),
             traditional=meta.get("script") == "Hant",
         )
         kept = [m for m in kept if id(m) in res.keys]
-        original = meta.get("original", doc_text(doc))
-        kept += anaphora_mentions(doc_text(doc), original, kept, res.keys, res.entities)
+        original = meta.get("original", text)
+        kept += anaphora_mentions(text, original, kept, res.keys, res.entities)
         kept += abbreviation_mentions(
-            doc_text(doc), original, kept, res.keys, res.entities, doc.user_data
+            text, original, kept, res.keys, res.entities, doc.user_data
         )
         kept.sort(key=lambda m: m.start)
         doc._.kg_mentions = kept

@@ -314,7 +314,9 @@ PLATFORM_TRIGGERS = ("为平台", "为载体", "作为平台", "作为载体")
 
 #: Verbs by which parties found, form or sign up to a joint body (an alliance,
 #: a joint party committee); 启动 is left out, since 联盟启动仪式 names an event.
-FOUNDING_TRIGGERS = ("成立", "组建", "建立", "组成", "结成", "签订", "签署", "共建", "联建", "揭牌")
+JOINT_BODY_TRIGGERS = (
+    "成立", "组建", "建立", "组成", "结成", "签订", "签署", "共建", "联建", "揭牌",
+)
 #: Words inside the name of a party body that several parties form together
 #: (联村党委, 联合党支部, 产业链党委); such a body has members like an alliance.
 #: 联合 alone is not enough: 联合发展有限公司党支部 is one company's branch.
@@ -326,7 +328,7 @@ JOINT_BODY_HEADS = (
     "联村党委", "党建联盟", "联盟",
 )
 #: Verbs by which a joint party committee covers the units that make it up (辖7个村).
-COVERING_TRIGGERS = ("下辖", "辖", "涵盖", "覆盖")
+COVERING_TRIGGERS = ("辖", "涵盖", "覆盖")  # 辖 also finds 下辖
 
 #: Pronouns that point back to a place of a given class.
 ANAPHORA: dict[str, str] = {

@@ -66,6 +66,16 @@ def relations(ex: Extraction, predicate: str) -> set[tuple[str, str]]:
             if r.predicate == predicate}
 
 
+def members_of(ex: Extraction, body: str) -> set[str]:
+    """Labels of the entities ``memberOf`` the entity labelled ``body``."""
+    return {s for s, o in relations(ex, "memberOf") if o == body}
+
+
+def partner_pairs(ex: Extraction) -> set[frozenset[str]]:
+    """Unordered label pairs of ``cooperatesWith`` or ``partnerOf`` (either reads as the other)."""
+    return {frozenset(p) for p in relations(ex, "cooperatesWith") | relations(ex, "partnerOf")}
+
+
 def related(ex: Extraction, subject: str, predicate: str, obj: str) -> Relation:
     labels = {key: e.label for key, e in ex.entities.items()}
     found = [r for r in ex.relations if r.predicate == predicate
@@ -392,7 +402,7 @@ def test_qian_shou_cheng_li_alliance_gives_members_and_cooperation(nlp: Language
     ex = extract(nlp, RURAL)
     alliance = by_label(ex, "环太湖文旅产业联盟")
     assert alliance.cls == "Alliance"
-    members = {s for s, o in relations(ex, "memberOf") if o == "环太湖文旅产业联盟"}
+    members = members_of(ex, "环太湖文旅产业联盟")
     assert members == {"木渎镇", "西塘镇"}
     assert place(ex, XITANG).label == "西塘镇"
     cooperation = relations(ex, "cooperatesWith")
@@ -409,7 +419,7 @@ def test_a_branch_agreement_is_not_a_branch_and_its_signers_join_the_alliance(
     ex = extract(nlp, text)
     assert by_label(ex, "同心联盟").cls == "Alliance"
     assert not any("协议" in e.label or "灵岩“" in e.label for e in ex.entities.values())
-    members = {s for s, o in relations(ex, "memberOf") if o == "同心联盟"}
+    members = members_of(ex, "同心联盟")
     assert members == {"木渎镇社区党群服务中心党支部", "胥口经济合作社党支部"}
 
 
@@ -489,7 +499,7 @@ def test_an_alliance_named_by_an_abbreviation_has_those_places_as_members(nlp: L
         "杭州市、嘉兴市、湖州市加强合作。杭嘉湖三地共同推进产业协同。\n"
         "会上，杭嘉湖“智造先锋”党建联盟正式揭牌。",
     )
-    members = {s for s, o in relations(ex, "memberOf") if o == "杭嘉湖“智造先锋”党建联盟"}
+    members = members_of(ex, "杭嘉湖“智造先锋”党建联盟")
     assert members == {"杭州市", "嘉兴市", "湖州市"}
 
 
@@ -514,8 +524,8 @@ def test_parties_listed_where_a_joint_body_is_founded_are_its_members(
     # 标志着 is a verb and its particle, not the start of the name
     alliance = by_label(ex, "吴中智造产业链党建联盟")
     assert alliance.cls == "Alliance"
-    assert {s for s, o in relations(ex, "memberOf") if o == alliance.label} == FOUNDERS
-    pairs = {frozenset(p) for p in relations(ex, "cooperatesWith") | relations(ex, "partnerOf")}
+    assert members_of(ex, alliance.label) == FOUNDERS
+    pairs = partner_pairs(ex)
     assert {frozenset(p) for p in itertools.combinations(sorted(FOUNDERS), 2)} <= pairs
     evidence = next(r for r in ex.relations if r.predicate == "memberOf").evidence
     assert FOUNDED[evidence.start : evidence.end] == evidence.text
@@ -531,7 +541,7 @@ def test_a_list_that_a_verb_governs_founds_nothing(rules_nlp: Language) -> None:
         rules_nlp,
         "木渎镇推动灵岩产业园、天平科技园、太湖农博园等重大项目落地，牵手胥口镇成立吴中文旅产业联盟。",
     )
-    members = {s for s, o in relations(ex, "memberOf") if o == "吴中文旅产业联盟"}
+    members = members_of(ex, "吴中文旅产业联盟")
     assert members == {"木渎镇", "胥口镇"}  # the towns found it; the parks only landed
 
 
@@ -544,7 +554,7 @@ def test_the_head_noun_of_the_one_joint_committee_stands_for_it(rules_nlp: Langu
     committee = by_label(ex, "木渎镇灵岩片区联村党委")
     assert "联村党委" in committee.alt_labels  # one entity, named by its fullest form
     assert not any(e.cls == "Village" and e.label.endswith("联村") for e in ex.entities.values())
-    members = {s for s, o in relations(ex, "memberOf") if o == committee.label}
+    members = members_of(ex, committee.label)
     assert members == {"天平村", "金山浜村", "香溪村"}
 
 
@@ -553,7 +563,7 @@ def test_a_joint_committee_covering_listed_villages_has_them_as_members(
 ) -> None:
     ex = extract(rules_nlp, "木渎镇灵岩片区联村党委辖天平村、金山浜村、香溪村等3个村。")
     by_label(ex, "天平村")  # 辖 governs the list; it is not part of the first name
-    members = {s for s, o in relations(ex, "memberOf") if o == "木渎镇灵岩片区联村党委"}
+    members = members_of(ex, "木渎镇灵岩片区联村党委")
     assert members == {"天平村", "金山浜村", "香溪村"}
     # covering is not cooperating: the villages are not paired by this sentence
     assert not relations(ex, "cooperatesWith")
@@ -565,7 +575,7 @@ def test_a_subject_joined_by_yu_to_a_list_is_the_hub_of_the_pairs(rules_nlp: Lan
         "吴中区与毗邻的浙江省嘉善县、太湖牧场、湖州市吴兴区和邻近的吴江区在产业发展等方面"
         "协同建立跨区域党建大联盟。",
     )
-    members = {s for s, o in relations(ex, "memberOf") if o == "跨区域党建大联盟"}
+    members = members_of(ex, "跨区域党建大联盟")
     assert members == {"吴中区", "嘉善县", "吴兴区", "吴江区"}
     pairs = {frozenset(p) for p in relations(ex, "cooperatesWith")}
     assert pairs == {frozenset({"吴中区", other}) for other in ("嘉善县", "吴兴区", "吴江区")}
@@ -656,6 +666,6 @@ def test_a_place_that_locates_a_listed_partner_does_not_break_the_list(
     rules_nlp: Language,
 ) -> None:
     ex = extract(rules_nlp, "日前，华兴集团和木渎镇天平村签约结对，推进村企共建。")
-    pairs = {frozenset(p) for p in relations(ex, "cooperatesWith") | relations(ex, "partnerOf")}
+    pairs = partner_pairs(ex)
     assert frozenset({"华兴集团", "天平村"}) in pairs
     assert ("天平村", "木渎镇") in relations(ex, "locatedIn")

@@ -256,7 +256,7 @@ def _founded(view: SentenceView, start: int, end: int) -> str | None:
     when 成立 follows it closely (X正式成立, X在某村揭牌成立).
     """
     lead = re.split(r"[,，;；:：。]", view.between(max(view.span.start, start - 24), start))[-1]
-    for word in lx.FOUNDING_TRIGGERS:
+    for word in lx.JOINT_BODY_TRIGGERS:
         if word in lead:
             return word
     tail = re.split(r"[,，;；:：。]", view.between(end, end + 10))[0]
@@ -348,10 +348,11 @@ def joint_founding(view: SentenceView) -> Iterator[Relation]:
 
 def _covered(view: SentenceView, after: int) -> list[Mention]:
     """The list right after 辖/下辖 that follows a joint committee's name."""
+    runs = _runs(view)
     for pos, word in trigger_positions(view, lx.COVERING_TRIGGERS):
         if pos < after:
             continue
-        for run in _runs(view):
+        for run in runs:
             if 0 <= run[0].start - pos - len(word) <= 1 and len(run) >= 2:
                 return [m for m in run if view.cls(m) in AGENT_CLASSES]
     return []
